@@ -1,0 +1,126 @@
+/**
+ * Stable machine-readable codes of {@link SlipwayError}. Codes are part of the public API: add, never rename.
+ */
+export type ErrorCode =
+  | "CONFIG_NOT_FOUND"
+  | "CONFIG_READ"
+  | "CONFIG_SYNTAX"
+  | "CONFIG_SCHEMA"
+  | "PROFILE_UNKNOWN"
+  | "ENV_UNSET"
+  | "WANDB_KEY"
+  | "TRACKING_INVALID"
+  | "RECIPE_INVALID"
+  | "UNSUPPORTED"
+  | "EXECUTOR_NOT_BUILT"
+  | "COMMAND_NOT_FOUND"
+  | "SPAWN_FAILED"
+  | "JOB_NOT_FOUND"
+  | "JOB_AMBIGUOUS"
+  | "STORE";
+
+/** Options shared by every slipway error. */
+export interface SlipwayErrorOptions {
+  /** One line telling the user what to do next. */
+  readonly hint?: string | undefined;
+  readonly cause?: unknown;
+}
+
+/**
+ * The one error type slipway throws on purpose. `code` is stable; the first line of `message` says what failed and
+ * where; `hint` says what to do. Subclasses add public structured fields.
+ *
+ * @example
+ * ```ts
+ * try { await launch(recipe, { profile: "gpu" }); }
+ * catch (e) { if (e instanceof SlipwayError && e.code === "PROFILE_UNKNOWN") console.error(e.message); }
+ * ```
+ */
+export class SlipwayError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: SlipwayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "SlipwayError";
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** One problem found in a configuration file, at a dotted key path. */
+export interface ConfigIssue {
+  /** Dotted key path inside the file, e.g. `gpu0.env.CUDA_VISIBLE_DEVICES`; empty for the whole file. */
+  readonly path: string;
+  /** What was expected or what is wrong, e.g. `expected string, got integer`. */
+  readonly message: string;
+}
+
+/** Where a {@link ConfigError} points in its file. */
+export interface ConfigErrorDetails extends SlipwayErrorOptions {
+  readonly file: string;
+  readonly line?: number | undefined;
+  readonly column?: number | undefined;
+  readonly issues?: readonly ConfigIssue[] | undefined;
+}
+
+/**
+ * A problem with `env.toml` (or another config file): `file` always names it; syntax errors carry `line`/`column`;
+ * schema errors carry every `issues` entry at once.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof ConfigError) for (const i of e.issues) console.error(`${e.file}: ${i.path}: ${i.message}`);
+ * ```
+ */
+export class ConfigError extends SlipwayError {
+  readonly file: string;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(code: ErrorCode, message: string, details: ConfigErrorDetails) {
+    super(code, message, details);
+    this.name = "ConfigError";
+    this.file = details.file;
+    this.line = details.line;
+    this.column = details.column;
+    this.issues = details.issues ?? [];
+  }
+}
+
+/** Something a job or executor cannot do; `reasons` lists each unsupported request with why. */
+export class UnsupportedError extends SlipwayError {
+  readonly executor: string;
+  readonly reasons: readonly string[];
+
+  constructor(executor: string, reasons: readonly string[], options: SlipwayErrorOptions = {}) {
+    super(
+      "UNSUPPORTED",
+      `the ${executor} executor cannot run this job:\n${reasons.map((r) => `  - ${r}`).join("\n")}`,
+      options,
+    );
+    this.name = "UnsupportedError";
+    this.executor = executor;
+    this.reasons = reasons;
+  }
+}
+
+/** A command slipway ran (or tried to run) failed; keeps its argv, exit code and stderr. */
+export class CommandError extends SlipwayError {
+  readonly argv: readonly string[];
+  readonly exitCode: number | undefined;
+  readonly stderr: string;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: SlipwayErrorOptions & { argv: readonly string[]; exitCode?: number | undefined; stderr?: string },
+  ) {
+    super(code, message, details);
+    this.name = "CommandError";
+    this.argv = details.argv;
+    this.exitCode = details.exitCode;
+    this.stderr = details.stderr ?? "";
+  }
+}
