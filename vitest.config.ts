@@ -2,6 +2,9 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // The JSON report feeds .ci/run's "N passed, N failed, N skipped" line.
+    reporters: ["default", "json"],
+    outputFile: { json: "reports/vitest.json" },
     projects: [
       {
         extends: true,

@@ -1,0 +1,16 @@
+import { TERMINAL_STATES } from "../../executors/types.ts";
+import { getJob } from "../../jobs.ts";
+import { say } from "../output.ts";
+
+/** `slipway cancel <id>`: idempotent; cancelling a finished job says so and succeeds. */
+export async function runCancel(id: string): Promise<number> {
+  const job = await getJob(id);
+  const before = await job.status();
+  if (TERMINAL_STATES.has(before.state)) {
+    say(`${job.id} already ended (${before.state}); nothing to cancel`);
+    return 0;
+  }
+  const after = await job.cancel();
+  say(`${job.id} ${after.state}`);
+  return 0;
+}

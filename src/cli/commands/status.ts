@@ -1,0 +1,30 @@
+import { getJob } from "../../jobs.ts";
+import { runtimeOf } from "../../runtime.ts";
+import { age, paint, printJson } from "../output.ts";
+import { stateColour } from "./state-colour.ts";
+
+/** `slipway status [id]` */
+export async function runStatus(id: string | undefined, flags: { readonly json?: true }): Promise<number> {
+  const { store } = runtimeOf();
+  const handle = await getJob(id);
+  const status = await handle.status();
+  const record = store.read(handle.id);
+  if (flags.json === true) {
+    printJson({ ...record, ...status });
+    return 0;
+  }
+  const rows: [string, string][] = [
+    ["job", record.id],
+    ["state", `${paint(stateColour(status.state), status.state)} (${status.raw})`],
+    ...(status.exitCode === undefined ? [] : [["exit code", String(status.exitCode)] as [string, string]]),
+    ...(status.reason === undefined ? [] : [["reason", status.reason] as [string, string]]),
+    ["profile", `${record.profile} (${record.executor}${record.nativeId === "" ? "" : ` ${record.nativeId}`})`],
+    ["command", record.command.join(" ")],
+    ["created", `${record.createdAt} (${age(record.createdAt)})`],
+    ...(record.endedAt === undefined ? [] : [["ended", record.endedAt] as [string, string]]),
+    ["logs", `slipway logs ${record.id}`],
+  ];
+  const width = Math.max(...rows.map(([key]) => key.length));
+  process.stdout.write(`${rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join("\n")}\n`);
+  return 0;
+}

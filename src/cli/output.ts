@@ -1,0 +1,81 @@
+import { stripVTControlCharacters, styleText } from "node:util";
+
+type Style = Parameters<typeof styleText>[0];
+
+/** Colours text for stderr/stdout only when that stream is a terminal (and NO_COLOR is unset). */
+export function paint(style: Style, text: string, stream: NodeJS.WriteStream = process.stdout): string {
+  return styleText(style, text, { stream });
+}
+
+/** Writes a slipway message (not job output) to stderr. */
+export function say(message: string): void {
+  process.stderr.write(`${paint("dim", "slipway:", process.stderr)} ${message}\n`);
+}
+
+/** Prints rows as an aligned table with a header; the last column is not padded. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const width = (cell: string): number => stripVTControlCharacters(cell).length;
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => width(row[column] ?? ""))));
+  const pad = (cell: string, column: number): string => cell + " ".repeat(Math.max(0, (widths[column] ?? 0) - width(cell)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : pad(cell, column)))
+      .join("  ")
+      .trimEnd();
+  return [paint("bold", line(header)), ...rows.map(line)].join("\n");
+}
+
+/** Prints a value as indented JSON on stdout (Secrets print as "***"). */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/**
+ * A one-line spinner on stderr while slipway waits; silent when stderr is not a terminal.
+ *
+ * @example
+ * ```ts
+ * const spin = spinner("submitting");
+ * await work();
+ * spin.stop();
+ * ```
+ */
+export function spinner(text: string): { update(text: string): void; stop(): void } {
+  if (process.stderr.isTTY !== true) return { update: () => undefined, stop: () => undefined };
+  let current = text;
+  let frame = 0;
+  const draw = (): void => {
+    process.stderr.write(`\r\x1b[2K${paint("cyan", FRAMES[frame % FRAMES.length] ?? "", process.stderr)} ${current}`);
+    frame += 1;
+  };
+  draw();
+  const timer = setInterval(draw, 80);
+  timer.unref();
+  return {
+    update: (next) => {
+      current = next;
+    },
+    stop: () => {
+      clearInterval(timer);
+      process.stderr.write("\r\x1b[2K");
+    },
+  };
+}
+
+/** "3.2 s", "4 min 05 s" */
+export function duration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${String(Math.round((ms % 60_000) / 1000)).padStart(2, "0")} s`;
+}
+
+/** "12 s ago", "5 min ago", "3 h ago", "2 d ago" */
+export function age(iso: string, now: Date = new Date()): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86_400)} d ago`;
+}

@@ -1,0 +1,20 @@
+import { SlipwayError } from "../errors.ts";
+import { paint } from "./output.ts";
+
+/**
+ * Prints an error for a person and returns the exit code: a slipway error (a user mistake or an outside failure)
+ * shows its message and hint without a stack trace unless `--debug`; anything else is a bug and shows its stack.
+ */
+export function reportError(error: unknown, debug: boolean): number {
+  const err = process.stderr;
+  if (error instanceof SlipwayError) {
+    err.write(`${paint("red", "error:", err)} ${error.message}\n`);
+    if (error.hint !== undefined) err.write(`${paint("yellow", "hint:", err)} ${error.hint}\n`);
+    if (debug && error.stack !== undefined) err.write(`${error.stack}\n`);
+    return 2;
+  }
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  err.write(`${paint("red", "internal error:", err)} ${text}\n`);
+  err.write("This is a bug in slipway; please report it with the command you ran.\n");
+  return 70;
+}

@@ -1,0 +1,199 @@
+import type { WandbMode, WandbSettings } from "../config/types.ts";
+import { SlipwayError } from "../errors.ts";
+import { Secret } from "../secret.ts";
+import type { WandbKeyDetection } from "./detect-wandb-key.ts";
+import { DEFAULT_WANDB_BASE_URL } from "./wandb-base-url.ts";
+import { projectProblem, runIdProblem, tagsProblem } from "./wandb-values.ts";
+
+/** Run metadata a recipe may set for its own run; each field wins over `[wandb]`. */
+export interface TrackingOverrides {
+  readonly project?: string;
+  readonly entity?: string;
+  readonly name?: string;
+  readonly group?: string;
+  readonly jobType?: string;
+  readonly tags?: readonly string[];
+  readonly notes?: string;
+  /** Make the run resumable: `true` uses the slipway job id as the W&B run id, or give the run id. */
+  readonly resume?: boolean | { readonly runId: string };
+}
+
+/** Where the key came from, for `doctor` and dry runs; never the key itself. */
+export type KeySummary =
+  | { readonly status: "found"; readonly source: string; readonly host: string }
+  | { readonly status: "identity-token"; readonly tokenFile: string; readonly host: string }
+  | { readonly status: "not-needed"; readonly mode: WandbMode }
+  | { readonly status: "missing"; readonly reason: string };
+
+/**
+ * The W&B variables an executor injects into every job, decided once per profile.
+ *
+ * @example
+ * ```ts
+ * const tracking = resolveTrackingEnv({ settings, detection, file: "/repo/env.toml" });
+ * tracking.vars.WANDB_PROJECT; // "llm-sft"
+ * ```
+ */
+export interface TrackingEnv {
+  /** Variables for every rank; `WANDB_API_KEY` is a {@link Secret}. */
+  readonly vars: Readonly<Record<string, string | Secret>>;
+  readonly key: KeySummary;
+  /** Things the user should hear about (e.g. "no key found, running offline"); never contain the key. */
+  readonly notices: readonly string[];
+}
+
+/** Environment variables of one job that come from tracking: for all ranks, and for rank 0 only. */
+export interface JobTrackingEnv {
+  readonly vars: Readonly<Record<string, string | Secret>>;
+  readonly rankZero: Readonly<Record<string, string>>;
+}
+
+export interface ResolveTrackingOptions {
+  readonly settings: WandbSettings;
+  readonly detection: WandbKeyDetection;
+  /** The env.toml the settings came from, named in errors. */
+  readonly file: string;
+}
+
+/**
+ * Decides the tracking variables of a profile from `[wandb]` and the detected key. Throws `TRACKING_INVALID` for a
+ * value the SDK would reject and `WANDB_KEY` when the key is unusable (or missing with `require_key = true`).
+ *
+ * @example
+ * ```ts
+ * const detection = detectWandbKey({ env: process.env, homeDir: os.homedir(), cwd: process.cwd() });
+ * const tracking = resolveTrackingEnv({ settings: resolveWandb(config, process.env), detection, file: config.file });
+ * ```
+ */
+export function resolveTrackingEnv(options: ResolveTrackingOptions): TrackingEnv {
+  const { settings, detection, file } = options;
+  const origin = `[wandb] in ${file}`;
+  const vars: Record<string, string | Secret> = {};
+  const notices: string[] = [...detection.warnings];
+  setMetadata(vars, settings, origin);
+
+  if (detection.status === "invalid" && detection.baseUrl === undefined) {
+    throw new SlipwayError("WANDB_KEY", `W&B server URL is invalid: ${detection.reason}`, {
+      hint: `fix base_url in ${file} or WANDB_BASE_URL`,
+    });
+  }
+  if (detection.baseUrl !== undefined && detection.baseUrl !== DEFAULT_WANDB_BASE_URL) {
+    vars["WANDB_BASE_URL"] = detection.baseUrl;
+  }
+
+  const mode = settings.mode;
+  if (mode === "offline" || mode === "disabled") {
+    vars["WANDB_MODE"] = mode;
+    return { vars, key: { status: "not-needed", mode }, notices };
+  }
+  if (mode === "online") vars["WANDB_MODE"] = "online";
+
+  switch (detection.status) {
+    case "found":
+      if (detection.kind === "api-key") {
+        vars["WANDB_API_KEY"] = detection.key;
+        return { vars, key: { status: "found", source: keySource(detection), host: detection.host }, notices };
+      }
+      vars["WANDB_IDENTITY_TOKEN_FILE"] = detection.tokenFile;
+      return {
+        vars,
+        key: { status: "identity-token", tokenFile: detection.tokenFile, host: detection.host },
+        notices,
+      };
+    case "invalid":
+      throw new SlipwayError("WANDB_KEY", `W&B API key is unusable: ${detection.reason}`, {
+        hint: 'fix the key (e.g. run "wandb login --relogin"), or set mode = "offline" under [wandb]',
+      });
+    case "missing":
+      if (settings.requireKey) {
+        throw new SlipwayError("WANDB_KEY", `no W&B API key found: ${detection.reason}`, {
+          hint: `run "wandb login" or set WANDB_API_KEY; require_key = true in ${file} makes this an error`,
+        });
+      }
+      vars["WANDB_MODE"] = "offline";
+      notices.push(
+        `no W&B API key found (${detection.reason}); jobs run with WANDB_MODE=offline. ` +
+          'Run "wandb login" or set WANDB_API_KEY to track online.',
+      );
+      return { vars, key: { status: "missing", reason: detection.reason }, notices };
+  }
+}
+
+/**
+ * Applies a recipe's tracking overrides on top of the profile's tracking env, for one job.
+ *
+ * @example
+ * ```ts
+ * const { vars, rankZero } = jobTrackingEnv(executor.tracking, { tags: ["ablation"], resume: true }, "sft-k3j9x2");
+ * rankZero.WANDB_RESUME; // "allow"
+ * ```
+ */
+export function jobTrackingEnv(
+  tracking: TrackingEnv,
+  overrides: TrackingOverrides | undefined,
+  jobId: string,
+): JobTrackingEnv {
+  const vars: Record<string, string | Secret> = { ...tracking.vars };
+  if (vars["WANDB_NAME"] === undefined) vars["WANDB_NAME"] = jobId;
+  if (overrides === undefined) return { vars, rankZero: {} };
+  setMetadata(vars, overrides, "recipe.tracking");
+  const rankZero: Record<string, string> = {};
+  if (overrides.resume !== undefined && overrides.resume !== false) {
+    const runId = overrides.resume === true ? jobId : overrides.resume.runId;
+    const problem = runIdProblem(runId);
+    if (problem !== undefined) {
+      throw new SlipwayError("TRACKING_INVALID", `recipe.tracking.resume.runId "${runId}" ${problem}`);
+    }
+    rankZero["WANDB_RUN_ID"] = runId;
+    rankZero["WANDB_RESUME"] = "allow";
+  }
+  return { vars, rankZero };
+}
+
+/** The run metadata shared by `[wandb]` and a recipe's overrides. */
+interface Metadata {
+  readonly project?: string | undefined;
+  readonly entity?: string | undefined;
+  readonly name?: string | undefined;
+  readonly group?: string | undefined;
+  readonly jobType?: string | undefined;
+  readonly tags?: readonly string[] | undefined;
+  readonly notes?: string | undefined;
+}
+
+function setMetadata(vars: Record<string, string | Secret>, values: Metadata, origin: string): void {
+  if (values.project !== undefined) {
+    const problem = projectProblem(values.project);
+    if (problem !== undefined) invalid(`project "${values.project}" in ${origin} ${problem}`);
+    vars["WANDB_PROJECT"] = values.project;
+  }
+  if (values.tags !== undefined) {
+    const problem = tagsProblem(values.tags);
+    if (problem !== undefined) invalid(`tags in ${origin}: ${problem}`);
+    if (values.tags.length > 0) vars["WANDB_TAGS"] = values.tags.join(",");
+    else delete vars["WANDB_TAGS"];
+  }
+  const plain: readonly [keyof Metadata, string][] = [
+    ["entity", "WANDB_ENTITY"],
+    ["name", "WANDB_NAME"],
+    ["group", "WANDB_RUN_GROUP"],
+    ["jobType", "WANDB_JOB_TYPE"],
+    ["notes", "WANDB_NOTES"],
+  ];
+  for (const [field, name] of plain) {
+    const value = values[field];
+    if (typeof value === "string") vars[name] = value;
+  }
+}
+
+function invalid(message: string): never {
+  throw new SlipwayError("TRACKING_INVALID", message, {
+    hint: "the W&B SDK would reject this value when the job starts",
+  });
+}
+
+function keySource(detection: Extract<WandbKeyDetection, { kind: "api-key" }>): string {
+  if (detection.source === "WANDB_API_KEY") return "WANDB_API_KEY";
+  const entry = detection.machine === "default" ? "default entry" : `machine ${detection.machine ?? detection.host}`;
+  return `netrc ${detection.netrcPath ?? ""} (${entry})`;
+}

@@ -1,0 +1,33 @@
+import type { JobState } from "../types.ts";
+
+/**
+ * The local executor's native states and their unified meaning, in one table.
+ * `exited` and `signalled` depend on whether a cancel was asked for; see {@link localState}.
+ */
+export const LOCAL_STATES = {
+  starting: "pending",
+  running: "running",
+  "exited(0)": "succeeded",
+  exited: "failed",
+  signalled: "failed",
+  vanished: "failed",
+  cancelled: "cancelled",
+  "not-started": "failed",
+} as const satisfies Record<string, JobState>;
+
+export type LocalRawState = keyof typeof LOCAL_STATES;
+
+/**
+ * Maps how the process ended to a raw local state: a cancel wins over the exit code it caused.
+ *
+ * @example
+ * ```ts
+ * localState({ exitCode: 143, cancelRequested: true }); // "cancelled"
+ * ```
+ */
+export function localState(ended: { exitCode: number | undefined; cancelRequested: boolean }): LocalRawState {
+  if (ended.cancelRequested) return "cancelled";
+  if (ended.exitCode === undefined) return "vanished";
+  if (ended.exitCode === 0) return "exited(0)";
+  return ended.exitCode > 128 ? "signalled" : "exited";
+}

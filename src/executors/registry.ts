@@ -1,0 +1,72 @@
+import type { ExecutorKind, ResolvedProfile } from "../config/types.ts";
+import type { TrackingEnv } from "../env/tracking-env.ts";
+import { SlipwayError } from "../errors.ts";
+import type { JobRecord } from "../store/job-record.ts";
+import type { ExecutorContext } from "./context.ts";
+import type { Executor, JobHandle } from "./types.ts";
+
+/** Which issue builds each executor that is not here yet; README's executor table says the same. */
+const NOT_BUILT: Readonly<Record<Exclude<ExecutorKind, "local">, string>> = {
+  slurm: "issue #4",
+  docker: "issue #5",
+  ray: "issue #6",
+  kubernetes: "a later issue",
+};
+
+/**
+ * The executor for a resolved profile. Each executor's module (and its client library) is imported only here, on
+ * demand, so commands that need no executor start fast.
+ *
+ * @example
+ * ```ts
+ * const executor = await createExecutor(profile, tracking, context);
+ * ```
+ */
+export async function createExecutor(
+  profile: ResolvedProfile,
+  tracking: TrackingEnv,
+  context: ExecutorContext,
+): Promise<Executor> {
+  switch (profile.executor) {
+    case "local": {
+      const { createLocalExecutor } = await import("./local/index.ts");
+      return createLocalExecutor(profile, tracking, context) as Executor;
+    }
+    case "docker":
+    case "slurm":
+    case "kubernetes":
+    case "ray":
+      throw notBuilt(profile.executor, profile.name);
+  }
+}
+
+/**
+ * A handle for a recorded job, from any later process; needs no config.
+ *
+ * @example
+ * ```ts
+ * const handle = await attachJob(store.read(id), context);
+ * console.log(await handle.status());
+ * ```
+ */
+export async function attachJob(record: JobRecord, context: Pick<ExecutorContext, "store">): Promise<JobHandle> {
+  switch (record.executor) {
+    case "local": {
+      const { attachLocal } = await import("./local/index.ts");
+      return attachLocal(record, context);
+    }
+    case "docker":
+    case "slurm":
+    case "kubernetes":
+    case "ray":
+      throw notBuilt(record.executor, record.profile);
+  }
+}
+
+function notBuilt(kind: Exclude<ExecutorKind, "local">, profile: string): SlipwayError {
+  return new SlipwayError(
+    "EXECUTOR_NOT_BUILT",
+    `profile "${profile}" uses the ${kind} executor, which is not built yet (${NOT_BUILT[kind]})`,
+    { hint: 'the local executor works today: executor = "local"' },
+  );
+}

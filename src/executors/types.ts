@@ -1,0 +1,109 @@
+import type { ExecutorKind, ResolvedProfile } from "../config/types.ts";
+import type { TrackingEnv } from "../env/tracking-env.ts";
+import type { Job } from "../job/job.ts";
+
+/** Unified job states; every executor maps its native states onto these through one table. */
+export const JOB_STATES = ["pending", "running", "succeeded", "failed", "cancelled", "unknown"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** States after which a job never changes again. */
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(["succeeded", "failed", "cancelled"]);
+
+/**
+ * Where a job stands. `raw` keeps the executor's own word for it (a Slurm state, a container status, …).
+ *
+ * @example
+ * ```ts
+ * const s = await job.status();
+ * if (s.state === "failed") console.error(`exit ${s.exitCode}: ${s.reason}`);
+ * ```
+ */
+export interface JobStatus {
+  readonly state: JobState;
+  readonly raw: string;
+  readonly exitCode: number | undefined;
+  readonly reason: string | undefined;
+}
+
+/** Which log stream to read. */
+export type LogStream = "stdout" | "stderr" | "all";
+
+export interface LogOptions {
+  /** Keep reading until the job ends (default false: what is there now). */
+  readonly follow?: boolean;
+  readonly stream?: LogStream;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A submitted job: ask its status, read its logs, cancel it, wait for it. Works the same from the process that
+ * launched the job and from any later one that reattached by id.
+ *
+ * @example
+ * ```ts
+ * for await (const line of job.logs({ follow: true })) console.log(line);
+ * const { state, exitCode } = await job.wait();
+ * ```
+ */
+export interface JobHandle {
+  readonly id: string;
+  readonly executor: ExecutorKind;
+  /** The executor's own id (a pid, a Slurm job id, a container id, …). */
+  readonly nativeId: string;
+  status(): Promise<JobStatus>;
+  logs(options?: LogOptions): AsyncIterable<string>;
+  /** Stops the job; a no-op for a job that already ended. Resolves to the status after cancelling. */
+  cancel(): Promise<JobStatus>;
+  /** Resolves when the job has ended. */
+  wait(options?: { readonly signal?: AbortSignal }): Promise<JobStatus>;
+}
+
+/** Things a job may ask for that an executor may not offer. */
+export type Feature = "multi-node" | "torchrun" | "container-image" | "detach" | "reattach";
+
+/**
+ * What an executor can do, as data: each unsupported feature maps to a human reason.
+ *
+ * @example
+ * ```ts
+ * const { unsupported } = executor.capabilities;
+ * if (unsupported["multi-node"]) console.log(unsupported["multi-node"]);
+ * ```
+ */
+export interface Capabilities {
+  readonly unsupported: Readonly<Partial<Record<Feature, string>>>;
+}
+
+/** An executor's native request, ready to submit. Plans are plain data without secrets revealed. */
+export interface Plan {
+  readonly executor: ExecutorKind;
+  readonly jobId: string;
+}
+
+/**
+ * One configured place to run jobs: a profile with its tracking env resolved.
+ * `plan` is pure and *is* the dry run; `render` prints the native request with secrets as `***`.
+ *
+ * @example
+ * ```ts
+ * const executor = await buildExecutor("gpu0");
+ * const job = buildJob({ name: "sft", command: ["python", "train.py"] }, executor);
+ * console.log(executor.render(executor.plan(job)));
+ * ```
+ */
+export interface Executor<P extends Plan = Plan> {
+  readonly kind: ExecutorKind;
+  readonly profile: ResolvedProfile;
+  readonly capabilities: Capabilities;
+  /** The W&B variables every job of this executor receives, the key as a secret. */
+  readonly tracking: TrackingEnv;
+  plan(job: Job): P;
+  render(plan: P): string;
+  /** Starts the planned job (its record must exist in the job store); the plan is not changed. */
+  submit(plan: P, options?: SubmitOptions): Promise<JobHandle>;
+}
+
+export interface SubmitOptions {
+  /** Let the launching process exit while the job goes on (default: the process stays until the job ends). */
+  readonly detach?: boolean;
+}

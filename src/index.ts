@@ -1,0 +1,54 @@
+/**
+ * slipway: launch ML training jobs anywhere, with W&B tracking wired in.
+ *
+ * @example
+ * ```ts
+ * import { launch } from "slipway";
+ * const job = await launch({ name: "sft", command: ["python", "train.py"] }, { profile: "local" });
+ * console.log(await job.wait());
+ * ```
+ * @packageDocumentation
+ */
+export { launch, dryRun, type LaunchOptions, type LaunchedJob, type DryRun } from "./launch.ts";
+export { buildExecutor, type BuildExecutorOptions } from "./build-executor.ts";
+export { getJob, listJobs, type JobSummary } from "./jobs.ts";
+export type { ProfileChoice } from "./select-profile.ts";
+export type { RuntimeOptions } from "./runtime.ts";
+export type { Recipe, ResourceRequest } from "./job/recipe.ts";
+export type { Job } from "./job/job.ts";
+export type {
+  Capabilities,
+  Executor,
+  Feature,
+  JobHandle,
+  JobState,
+  JobStatus,
+  LogOptions,
+  LogStream,
+  Plan,
+  SubmitOptions,
+} from "./executors/types.ts";
+export { JOB_STATES, TERMINAL_STATES } from "./executors/types.ts";
+export type { TrackingEnv, TrackingOverrides, KeySummary } from "./env/tracking-env.ts";
+export { detectWandbKey, type WandbKeyDetection } from "./env/detect-wandb-key.ts";
+export { loadConfig, type LoadedConfig } from "./config/load-config.ts";
+export { resolveProfile, resolveWandb, listProfiles } from "./config/resolve-profile.ts";
+export type {
+  ExecutorKind,
+  Launcher,
+  LocalProfile,
+  ResolvedProfile,
+  Resources,
+  WandbMode,
+  WandbSettings,
+} from "./config/types.ts";
+export type { JobRecord } from "./store/job-record.ts";
+export { Secret, REDACTED } from "./secret.ts";
+export {
+  SlipwayError,
+  ConfigError,
+  UnsupportedError,
+  CommandError,
+  type ErrorCode,
+  type ConfigIssue,
+} from "./errors.ts";

@@ -1,0 +1,139 @@
+import { isAbsolute, resolve } from "node:path";
+import type { ExecutorKind, Launcher, Resources } from "../config/types.ts";
+import { jobTrackingEnv, type TrackingEnv } from "../env/tracking-env.ts";
+import { SlipwayError } from "../errors.ts";
+import { isSecret, Secret } from "../secret.ts";
+import { newJobId } from "./job-id.ts";
+import type { Recipe } from "./recipe.ts";
+import type { ResolvedProfile } from "../config/types.ts";
+
+/** Variables that are secret whatever their source (a profile's `env` or a recipe's). */
+export const SECRET_ENV_NAMES: ReadonlySet<string> = new Set(["WANDB_API_KEY"]);
+
+/** Variables slipway never passes to a job: they only make sense in the launching process tree. */
+export const NEVER_FORWARDED_ENV: ReadonlySet<string> = new Set(["WANDB_SERVICE", "WANDB_LAUNCH"]);
+
+/**
+ * A recipe resolved against a profile: everything an executor needs to plan it, with a fresh id.
+ *
+ * @example
+ * ```ts
+ * const job = buildJob(recipe, executor);
+ * job.env.WANDB_PROJECT; // from [wandb], unless the profile or recipe env overrides it
+ * ```
+ */
+export interface Job {
+  readonly id: string;
+  readonly name: string;
+  readonly profile: string;
+  readonly executor: ExecutorKind;
+  /** The program and its arguments; a script recipe becomes `["bash", "-c", script]`. */
+  readonly command: readonly string[];
+  /** Absolute working directory, or `undefined` for the executor's default. */
+  readonly workdir: string | undefined;
+  /** The job's environment for every rank, by precedence: recipe env > profile env > tracking variables. */
+  readonly env: Readonly<Record<string, string | Secret>>;
+  /** Variables only rank 0 receives (a resumable run's `WANDB_RUN_ID` and `WANDB_RESUME`). */
+  readonly rankZeroEnv: Readonly<Record<string, string>>;
+  readonly resources: Resources;
+  readonly launcher: Launcher;
+  readonly image: string | undefined;
+  /** The directory the job was launched from. */
+  readonly launchDir: string;
+  /** ISO time the job was built. */
+  readonly createdAt: string;
+}
+
+/** What {@link buildJob} reads from the world; injected so tests can pin them. */
+export interface BuildJobContext {
+  readonly cwd: string;
+  readonly now: Date;
+  readonly random?: (size: number) => Uint8Array;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Resolves a recipe with a profile and its tracking env into a {@link Job} with a new id.
+ *
+ * @example
+ * ```ts
+ * const job = buildJob({ name: "sft", command: ["python", "train.py"] }, executor.profile, executor.tracking,
+ *   { cwd: process.cwd(), now: new Date() });
+ * ```
+ */
+export function buildJob(
+  recipe: Recipe,
+  profile: ResolvedProfile,
+  tracking: TrackingEnv,
+  context: BuildJobContext,
+): Job {
+  const command = commandOf(recipe);
+  const id = newJobId(recipe.name, context.random);
+  const trackingEnv = jobTrackingEnv(tracking, recipe.tracking, id);
+  const env: Record<string, string | Secret> = { ...trackingEnv.vars };
+  for (const layer of [profile.env, recipe.env ?? {}]) {
+    for (const [name, value] of Object.entries(layer)) {
+      checkEnvName(name);
+      if (NEVER_FORWARDED_ENV.has(name)) continue;
+      env[name] = SECRET_ENV_NAMES.has(name) && !isSecret(value) ? new Secret(value) : value;
+    }
+  }
+  const nodes = recipe.resources?.nodes ?? profile.resources.nodes;
+  const gpusPerNode = recipe.resources?.gpusPerNode ?? profile.resources.gpusPerNode;
+  checkCount("resources.nodes", nodes, 1);
+  checkCount("resources.gpusPerNode", gpusPerNode, 0);
+  const workdir = recipe.workdir ?? profile.workdir;
+  return {
+    id,
+    name: recipe.name,
+    profile: profile.name,
+    executor: profile.executor,
+    command,
+    workdir: workdir === undefined ? undefined : isAbsolute(workdir) ? workdir : resolve(context.cwd, workdir),
+    env,
+    rankZeroEnv: trackingEnv.rankZero,
+    resources: {
+      nodes,
+      gpusPerNode,
+      nprocPerNode:
+        recipe.resources?.nprocPerNode ??
+        (recipe.resources?.gpusPerNode === undefined ? profile.resources.nprocPerNode : Math.max(gpusPerNode, 1)),
+      cpusPerNode: recipe.resources?.cpusPerNode ?? profile.resources.cpusPerNode,
+      memory: recipe.resources?.memory ?? profile.resources.memory,
+    },
+    launcher: recipe.launcher ?? profile.launcher,
+    image: recipe.image,
+    launchDir: context.cwd,
+    createdAt: context.now.toISOString(),
+  };
+}
+
+function commandOf(recipe: Recipe): readonly string[] {
+  if (recipe.name.trim() === "") invalidRecipe("recipe.name must not be empty");
+  if (recipe.command !== undefined && recipe.script !== undefined) {
+    invalidRecipe("give recipe.command or recipe.script, not both");
+  }
+  if (recipe.script !== undefined) return ["bash", "-c", recipe.script];
+  if (recipe.command === undefined || recipe.command.length === 0) {
+    invalidRecipe("recipe.command is empty: say what to run (e.g. python train.py)");
+  }
+  for (const arg of recipe.command) {
+    if (arg.includes("\0")) invalidRecipe("recipe.command contains a NUL character");
+  }
+  return recipe.command;
+}
+
+function checkEnvName(name: string): void {
+  if (!ENV_NAME.test(name)) {
+    invalidRecipe(`environment variable name "${name}" is invalid (letters, digits and _, not starting with a digit)`);
+  }
+}
+
+function checkCount(path: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) invalidRecipe(`${path} must be an integer ≥ ${min}, got ${value}`);
+}
+
+function invalidRecipe(message: string): never {
+  throw new SlipwayError("RECIPE_INVALID", message);
+}

@@ -1,0 +1,43 @@
+import type { Launcher } from "../config/types.ts";
+import type { TrackingOverrides } from "../env/tracking-env.ts";
+import type { Secret } from "../secret.ts";
+
+/** Resource requests of a recipe; each one given wins over the profile's default. */
+export interface ResourceRequest {
+  readonly nodes?: number;
+  readonly gpusPerNode?: number;
+  readonly nprocPerNode?: number;
+  readonly cpusPerNode?: number;
+  readonly memory?: string;
+}
+
+/**
+ * What to run, independent of where: the same recipe launches on any profile.
+ *
+ * @example
+ * ```ts
+ * const recipe: Recipe = {
+ *   name: "sft-smollm",
+ *   command: ["python", "train.py", "--lr", "3e-4"],
+ *   env: { HF_HOME: "/cache/hf" },
+ *   tracking: { tags: ["sft"], group: "smollm" },
+ * };
+ * ```
+ */
+export interface Recipe {
+  /** Human name; the job id starts with it. */
+  readonly name: string;
+  /** The program and its arguments (no shell). Give this or `script`. */
+  readonly command?: readonly string[];
+  /** A bash script, run as `bash -c <script>`. Give this or `command`. */
+  readonly script?: string;
+  /** Environment for the job; wins over the profile's `env` and the tracking variables. */
+  readonly env?: Readonly<Record<string, string | Secret>>;
+  /** Working directory; relative paths are resolved against the launch directory. */
+  readonly workdir?: string;
+  readonly resources?: ResourceRequest;
+  /** Container image, for executors that run one. */
+  readonly image?: string;
+  readonly launcher?: Launcher;
+  readonly tracking?: TrackingOverrides;
+}

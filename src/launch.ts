@@ -1,0 +1,120 @@
+import { buildExecutor } from "./build-executor.ts";
+import { checkCapabilities } from "./executors/check-capabilities.ts";
+import type { Executor, JobHandle, Plan } from "./executors/types.ts";
+import { buildJob, type Job } from "./job/job.ts";
+import type { Recipe } from "./job/recipe.ts";
+import { runtimeOf, type RuntimeOptions } from "./runtime.ts";
+import type { ProfileChoice } from "./select-profile.ts";
+import type { JobRecord } from "./store/job-record.ts";
+
+/** Where and how to launch. */
+export interface LaunchOptions extends ProfileChoice, RuntimeOptions {
+  /** Let this process exit while the job goes on (default false: the process stays until the job ends). */
+  readonly detach?: boolean;
+  /** Receives warnings such as "no W&B key found, running offline" (default: printed to stderr). */
+  readonly onNotice?: (message: string) => void;
+}
+
+/** A launched job: its handle plus the resolved job. */
+export interface LaunchedJob extends JobHandle {
+  readonly job: Job;
+}
+
+/** What a launch would submit, without submitting it. */
+export interface DryRun {
+  readonly job: Job;
+  readonly plan: Plan;
+  /** The native request as text, secrets as `***`. */
+  readonly rendered: string;
+}
+
+/**
+ * Launches a recipe on a profile (or an executor kind) and returns its handle.
+ *
+ * @example
+ * ```ts
+ * const job = await launch({ name: "sft-smollm", command: ["python", "train.py"] }, { profile: "local" });
+ * for await (const line of job.logs({ follow: true })) console.log(line);
+ * console.log(await job.wait()); // { state: "succeeded", exitCode: 0, … }
+ * ```
+ */
+export async function launch(recipe: Recipe, options: LaunchOptions = {}): Promise<LaunchedJob> {
+  const runtime = runtimeOf(options);
+  const { executor, job, plan } = await prepare(recipe, options);
+  runtime.store.create(initialRecord(executor, job, plan));
+  let handle: JobHandle;
+  try {
+    handle = await executor.submit(plan, { detach: options.detach ?? false });
+  } catch (error) {
+    runtime.store.update(job.id, {
+      state: "failed",
+      raw: "not-started",
+      reason: error instanceof Error ? error.message : String(error),
+      endedAt: new Date().toISOString(),
+    });
+    throw error;
+  }
+  return {
+    id: handle.id,
+    executor: handle.executor,
+    nativeId: handle.nativeId,
+    job,
+    status: () => handle.status(),
+    logs: (logOptions) => handle.logs(logOptions),
+    cancel: () => handle.cancel(),
+    wait: (waitOptions) => handle.wait(waitOptions),
+  };
+}
+
+/**
+ * Plans a launch and renders the native request, without starting or recording anything.
+ *
+ * @example
+ * ```ts
+ * const { rendered } = await dryRun({ name: "sft", command: ["python", "train.py"] }, { profile: "gpu0" });
+ * console.log(rendered); // the command, workdir and env, WANDB_API_KEY=***
+ * ```
+ */
+export async function dryRun(recipe: Recipe, options: LaunchOptions = {}): Promise<DryRun> {
+  const { executor, job, plan } = await prepare(recipe, options);
+  return { job, plan, rendered: executor.render(plan) };
+}
+
+async function prepare(
+  recipe: Recipe,
+  options: LaunchOptions,
+): Promise<{ executor: Executor; job: Job; plan: Plan }> {
+  const executor = await buildExecutor(options.profile, options);
+  const notify = options.onNotice ?? ((message: string) => process.stderr.write(`slipway: ${message}\n`));
+  for (const notice of executor.tracking.notices) notify(notice);
+  const job = buildJob(recipe, executor.profile, executor.tracking, {
+    cwd: options.cwd ?? process.cwd(),
+    now: new Date(),
+  });
+  checkCapabilities(job, executor.capabilities);
+  return { executor, job, plan: executor.plan(job) };
+}
+
+function initialRecord(executor: Executor, job: Job, plan: Plan): JobRecord {
+  return {
+    version: 1,
+    id: job.id,
+    name: job.name,
+    profile: job.profile,
+    executor: job.executor,
+    configFile: executor.profile.file,
+    nativeId: "",
+    command: job.command,
+    workdir: job.workdir,
+    createdAt: job.createdAt,
+    startedAt: undefined,
+    endedAt: undefined,
+    state: "pending",
+    raw: "submitting",
+    exitCode: undefined,
+    reason: undefined,
+    // JSON turns every Secret into "***", so the stored plan holds no secret.
+    plan: JSON.parse(JSON.stringify(plan)) as unknown,
+    detail: {},
+  };
+}

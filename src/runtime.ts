@@ -1,0 +1,27 @@
+import { homedir } from "node:os";
+import { JobStore } from "./store/job-store.ts";
+
+/** Where slipway reads the launching machine from; every field defaults to this process's own. */
+export interface RuntimeOptions {
+  /** Environment of the launching machine (default `process.env`); `${env:…}` and key detection read it. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Directory to launch from and to look for env.toml from (default `process.cwd()`). */
+  readonly cwd?: string;
+  /** Home directory for `~/.netrc`, W&B settings and the job store (default `os.homedir()`). */
+  readonly homeDir?: string;
+}
+
+/** {@link RuntimeOptions} with the defaults filled in and the job store opened. */
+export interface Runtime {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly homeDir: string;
+  readonly store: JobStore;
+}
+
+/** Fills in the runtime defaults. */
+export function runtimeOf(options: RuntimeOptions = {}): Runtime {
+  const env = options.env ?? process.env;
+  const homeDir = options.homeDir ?? homedir();
+  return { env, cwd: options.cwd ?? process.cwd(), homeDir, store: JobStore.fromEnv(env, homeDir) };
+}

@@ -1,0 +1,51 @@
+import type { LocalProfile, WandbSettings } from "../../src/config/types.ts";
+import type { WandbKeyDetection } from "../../src/env/detect-wandb-key.ts";
+import { Secret } from "../../src/secret.ts";
+import { CANARY_KEY } from "./temp-dir.ts";
+
+export const WANDB: WandbSettings = {
+  project: "llm-sft",
+  entity: "my-team",
+  baseUrl: undefined,
+  name: undefined,
+  group: undefined,
+  jobType: undefined,
+  tags: undefined,
+  notes: undefined,
+  mode: undefined,
+  requireKey: false,
+};
+
+export const FOUND: WandbKeyDetection = {
+  status: "found",
+  kind: "api-key",
+  key: new Secret(CANARY_KEY),
+  source: "netrc",
+  netrcPath: "/home/me/.netrc",
+  machine: "api.wandb.ai",
+  baseUrl: "https://api.forge.coreweave.com",
+  host: "api.forge.coreweave.com",
+  baseUrlSource: "default",
+  warnings: [],
+};
+
+export const MISSING: WandbKeyDetection = {
+  status: "missing",
+  reason: "WANDB_API_KEY is unset and /home/me/.netrc does not exist",
+  baseUrl: "https://api.forge.coreweave.com",
+  host: "api.forge.coreweave.com",
+  baseUrlSource: "default",
+  warnings: [],
+};
+
+export const LOCAL_PROFILE: LocalProfile = {
+  name: "local",
+  file: "/repo/env.toml",
+  executor: "local",
+  env: {},
+  workdir: undefined,
+  resources: { nodes: 1, gpusPerNode: 0, nprocPerNode: 1, cpusPerNode: undefined, memory: undefined },
+  launcher: "none",
+  inheritEnv: true,
+  graceSeconds: 10,
+};
