@@ -30,6 +30,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--lr", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--samples", type=int, default=20000)
     args = parser.parse_args()
 
     tracked = [name for name in sorted(os.environ) if name.startswith("WANDB_")]
@@ -46,7 +47,7 @@ def main():
         print("wandb is not installed: metrics are printed only", flush=True)
 
     rng = random.Random(args.seed)
-    data = make_data(400, rng)
+    data = make_data(args.samples, rng)
     w1 = w2 = b = 0.0
     for epoch in range(1, args.epochs + 1):
         rng.shuffle(data)

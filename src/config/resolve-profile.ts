@@ -1,0 +1,234 @@
+import { basename } from "node:path";
+import { ConfigError, type ConfigIssue } from "../errors.ts";
+import { Secret } from "../secret.ts";
+import { interpolateValue, unsetEnvError, type EnvSource, type UnsetEnvRef } from "./interpolate.ts";
+import type { LoadedConfig, LoadedProfile } from "./load-config.ts";
+import { COMMON_KEYS, missingRequired, PROFILE_SCHEMAS, type RawProfileOf } from "./profile-schemas.ts";
+import { checkTable, closestMatch, compareText, formatPath, isOneOf, isTable, sortIssues } from "./schema.ts";
+import { wandbSchema } from "./schema.ts";
+import {
+  LAUNCHERS,
+  WANDB_MODES,
+  type ExecutorKind,
+  type ProfileBase,
+  type ResolvedProfile,
+} from "./types.ts";
+import type { WandbSettings } from "./types.ts";
+
+type PendingKind = Exclude<ExecutorKind, "local">;
+
+// Defaults of executor-specific settings; common defaults are filled in `baseOf`.
+const SETTING_DEFAULTS: Readonly<Record<PendingKind, Readonly<Record<string, unknown>>>> = {
+  docker: { pull: "missing", init: true, secrets: "file", rm: false },
+  slurm: { host_key_policy: "strict", tunnel: "ssh", remote_job_dir: "~/.slipway/jobs", package: "none" },
+  kubernetes: { namespace: "default" },
+  ray: {},
+};
+
+/** A profile's chain merged: values, and for each key (`nodes`, `env.HF_HOME`) the profile that wrote it. */
+interface Merged {
+  readonly file: string;
+  readonly name: string;
+  readonly values: Record<string, unknown>;
+  readonly origins: ReadonlyMap<string, string>;
+}
+
+/**
+ * Turns a profile into what executors consume: the `extends` chain merged (child wins, `env` merged key-wise, other
+ * tables replaced whole), `${env:…}` resolved against `env`, every default filled in, keys in camelCase.
+ * Executor-specific keys of non-local executors go to `settings` as written in env.toml (snake_case) with their
+ * defaults; a Ray `token` becomes a {@link Secret}.
+ *
+ * @throws ConfigError `PROFILE_UNKNOWN` for a name that is not a profile, `ENV_UNSET` listing every unset variable
+ * referenced without a default, `CONFIG_SCHEMA` when a resolved value is invalid (e.g. `time = "${env:T}"` with `T=2h`).
+ * @example
+ * ```ts
+ * const profile = resolveProfile(loadConfig({ cwd, env: process.env }), "gpu0", process.env);
+ * if (profile.executor === "local") console.log(profile.graceSeconds, profile.resources.nprocPerNode);
+ * ```
+ */
+export function resolveProfile(config: LoadedConfig, name: string, env: EnvSource): ResolvedProfile {
+  const profile = config.profiles.get(name);
+  if (profile === undefined) throw unknownProfile(config, name);
+  const merged = mergeChain(config, profile);
+  const values = interpolateMerged(merged, env);
+  switch (profile.executor) {
+    case "local": {
+      const data = check(merged, values, "local");
+      const graceSeconds = data.grace_seconds ?? 10;
+      return {
+        ...baseOf(merged, data),
+        executor: "local",
+        inheritEnv: data.inherit_env ?? true,
+        graceSeconds,
+      };
+    }
+    case "docker":
+      return { ...pending(merged, check(merged, values, "docker"), "docker"), executor: "docker" };
+    case "slurm":
+      return { ...pending(merged, check(merged, values, "slurm"), "slurm"), executor: "slurm" };
+    case "kubernetes":
+      return {
+        ...pending(merged, check(merged, values, "kubernetes"), "kubernetes"),
+        executor: "kubernetes",
+      };
+    case "ray":
+      return { ...pending(merged, check(merged, values, "ray"), "ray"), executor: "ray" };
+  }
+}
+
+/**
+ * The `[wandb]` section with `${env:…}` resolved against `env`; keys absent from env.toml stay `undefined`
+ * (`requireKey` defaults to false). Values are not checked against W&B's rules here.
+ *
+ * @throws ConfigError `ENV_UNSET` or `CONFIG_SCHEMA`, as {@link resolveProfile}.
+ * @example
+ * ```ts
+ * const wandb = resolveWandb(config, process.env);
+ * if (wandb.requireKey) requireApiKey();
+ * ```
+ */
+export function resolveWandb(config: LoadedConfig, env: EnvSource): WandbSettings {
+  const unset: UnsetEnvRef[] = [];
+  const values = interpolateValue(config.wandb, env, ["wandb"], unset);
+  if (unset.length > 0)
+    throw unsetEnvError(
+      config.file,
+      unset.map((u) => ({ path: formatPath(u.path), name: u.name })),
+    );
+  const { data, issues } = checkTable(wandbSchema, values, ["wandb"]);
+  if (data === undefined) throw resolvedInvalid(config.file, "[wandb]", issues);
+  return {
+    project: data.project,
+    entity: data.entity,
+    baseUrl: data.base_url,
+    name: data.name,
+    group: data.group,
+    jobType: data.job_type,
+    tags: data.tags,
+    notes: data.notes,
+    mode: isOneOf(WANDB_MODES, data.mode) ? data.mode : undefined,
+    requireKey: data.require_key ?? false,
+  };
+}
+
+/**
+ * Every profile with its executor (set or inherited) and parent, in file order; no `${env:…}` is resolved.
+ *
+ * @example
+ * ```ts
+ * for (const p of listProfiles(config)) console.log(p.name, p.executor, p.extends ?? "");
+ * ```
+ */
+export function listProfiles(
+  config: LoadedConfig,
+): { name: string; executor: ExecutorKind; extends: string | undefined }[] {
+  return [...config.profiles.values()].map((p) => ({
+    name: p.name,
+    executor: p.executor,
+    extends: p.extends,
+  }));
+}
+
+function unknownProfile(config: LoadedConfig, name: string): ConfigError {
+  const names = [...config.profiles.keys()].sort(compareText);
+  const near = closestMatch(name, names);
+  const list = names.length === 0 ? "no profiles are defined" : `profiles: ${names.join(", ")}`;
+  const suffix = near === undefined ? "" : `; did you mean ${JSON.stringify(near)}?`;
+  return new ConfigError(
+    "PROFILE_UNKNOWN",
+    `${config.file}: no profile ${JSON.stringify(name)} (${list}${suffix})`,
+    {
+      file: config.file,
+      hint: `pick one of the profiles, or add a [${name}] table to ${basename(config.file)}`,
+    },
+  );
+}
+
+function mergeChain(config: LoadedConfig, profile: LoadedProfile): Merged {
+  const values: Record<string, unknown> = {};
+  const origins = new Map<string, string>();
+  for (const name of [...profile.chain].reverse()) {
+    for (const [key, value] of Object.entries(config.profiles.get(name)?.values ?? {})) {
+      const before = values[key];
+      values[key] = key === "env" && isTable(before) && isTable(value) ? { ...before, ...value } : value;
+      origins.set(key, name);
+      if (key === "env" && isTable(value)) for (const k of Object.keys(value)) origins.set(`env.${k}`, name);
+    }
+  }
+  return { file: config.file, name: profile.name, values, origins };
+}
+
+// After merging, so that a reference the child overrides never fails; each unset variable is reported at the table
+// that wrote the reference.
+function interpolateMerged(merged: Merged, env: EnvSource): Record<string, unknown> {
+  const unset: UnsetEnvRef[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(merged.values))
+    out[key] = interpolateValue(value, env, [key], unset);
+  if (unset.length > 0) {
+    throw unsetEnvError(
+      merged.file,
+      unset.map((u) => ({ path: formatPath(placeOf(merged, u.path)), name: u.name })),
+    );
+  }
+  return out;
+}
+
+function placeOf(merged: Merged, path: readonly PropertyKey[]): PropertyKey[] {
+  const [key, sub] = path;
+  const origin = merged.origins.get(key === "env" && typeof sub === "string" ? `env.${sub}` : String(key));
+  return [origin ?? merged.name, ...path];
+}
+
+// Checks the resolved values once more: formats skipped at load for `${env:…}` strings are checked now.
+function check<K extends ExecutorKind>(
+  merged: Merged,
+  values: Record<string, unknown>,
+  kind: K,
+): RawProfileOf<K> {
+  const { data, issues } = checkTable(PROFILE_SCHEMAS[kind], values, (path) => placeOf(merged, path));
+  for (const { key, message } of missingRequired(kind, values)) {
+    issues.push({ path: formatPath([merged.name, key]), message });
+  }
+  if (data === undefined || issues.length > 0)
+    throw resolvedInvalid(merged.file, `profile "${merged.name}"`, issues);
+  return data;
+}
+
+function resolvedInvalid(file: string, what: string, issues: readonly ConfigIssue[]): ConfigError {
+  const sorted = sortIssues(issues);
+  const count = `${sorted.length} problem${sorted.length === 1 ? "" : "s"}`;
+  const lines = sorted.map((i) => `  ${i.path}: ${i.message}`);
+  const first = `${file}: ${count} in ${what} once \${env:…} is resolved`;
+  return new ConfigError("CONFIG_SCHEMA", [first, ...lines].join("\n"), { file, issues: sorted });
+}
+
+function baseOf(merged: Merged, data: RawProfileOf<ExecutorKind>): ProfileBase {
+  const gpusPerNode = data.gpus_per_node ?? 0;
+  return {
+    name: merged.name,
+    file: merged.file,
+    env: data.env ?? {},
+    workdir: data.workdir,
+    resources: {
+      nodes: data.nodes ?? 1,
+      gpusPerNode,
+      nprocPerNode: data.nproc_per_node ?? Math.max(gpusPerNode, 1),
+      cpusPerNode: data.cpus_per_node,
+      // Ray's `memory` is a byte count for its entrypoint and lives in `settings`.
+      memory: typeof data.memory === "string" ? data.memory : undefined,
+    },
+    launcher: isOneOf(LAUNCHERS, data.launcher) ? data.launcher : "none",
+  };
+}
+
+function pending<K extends PendingKind>(merged: Merged, data: RawProfileOf<K>, kind: K) {
+  const own = Object.entries(data).filter(
+    ([key]) => !COMMON_KEYS.has(key) || (kind === "ray" && key === "memory"),
+  );
+  const settings: Record<string, unknown> = { ...SETTING_DEFAULTS[kind], ...Object.fromEntries(own) };
+  const token = settings["token"];
+  if (typeof token === "string") settings["token"] = new Secret(token);
+  return { ...baseOf(merged, data), settings };
+}

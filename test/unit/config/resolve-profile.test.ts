@@ -1,0 +1,316 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../../src/config/load-config.ts";
+import { listProfiles, resolveProfile, resolveWandb } from "../../../src/config/resolve-profile.ts";
+import type { ResolvedProfile } from "../../../src/config/types.ts";
+import { ConfigError } from "../../../src/errors.ts";
+import { Secret } from "../../../src/secret.ts";
+
+const FILE = "/repo/env.toml";
+
+function resolve(text: string, name: string, env: Record<string, string> = {}): ResolvedProfile {
+  return resolveProfile(parseConfig(text, FILE), name, env);
+}
+
+function errorOf(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError, nothing was thrown");
+}
+
+const NO_RESOURCES = { nodes: 1, gpusPerNode: 0, nprocPerNode: 1, cpusPerNode: undefined, memory: undefined };
+
+describe("resolveProfile defaults", () => {
+  it("fills every field of a bare local profile", () => {
+    expect(resolve('[l]\nexecutor = "local"', "l")).toStrictEqual({
+      name: "l",
+      file: FILE,
+      env: {},
+      workdir: undefined,
+      resources: NO_RESOURCES,
+      launcher: "none",
+      executor: "local",
+      inheritEnv: true,
+      graceSeconds: 10,
+    });
+  });
+
+  it("maps every common and local key to its camelCase field", () => {
+    const text = [
+      "[l]",
+      'executor = "local"',
+      'env = { A = "1" }',
+      'workdir = "/w"',
+      "nodes = 2",
+      "gpus_per_node = 4",
+      "nproc_per_node = 2",
+      "cpus_per_node = 16",
+      'memory = "64G"',
+      'launcher = "torchrun"',
+      "inherit_env = false",
+      "grace_seconds = 2.5",
+    ].join("\n");
+    expect(resolve(text, "l")).toStrictEqual({
+      name: "l",
+      file: FILE,
+      env: { A: "1" },
+      workdir: "/w",
+      resources: { nodes: 2, gpusPerNode: 4, nprocPerNode: 2, cpusPerNode: 16, memory: "64G" },
+      launcher: "torchrun",
+      executor: "local",
+      inheritEnv: false,
+      graceSeconds: 2.5,
+    });
+  });
+
+  it.each([
+    [0, 1],
+    [1, 1],
+    [8, 8],
+  ])("defaults nproc_per_node to gpus_per_node (%i GPUs → %i)", (gpus, nproc) => {
+    const profile = resolve(`[l]\nexecutor = "local"\ngpus_per_node = ${gpus}`, "l");
+    expect(profile.resources.nprocPerNode).toBe(nproc);
+  });
+
+  it.each([
+    ["docker", 'image = "img"', { pull: "missing", init: true, secrets: "file", rm: false, image: "img" }],
+    [
+      "slurm",
+      'host = "login"\ntime = "30"',
+      {
+        host_key_policy: "strict",
+        tunnel: "ssh",
+        remote_job_dir: "~/.slipway/jobs",
+        package: "none",
+        host: "login",
+        time: "30",
+      },
+    ],
+    ["kubernetes", 'image = "img"', { namespace: "default", image: "img" }],
+    ["ray", 'address = "http://head:8265"\nmemory = 1024', { address: "http://head:8265", memory: 1024 }],
+  ])("puts %s keys with their defaults in settings", (kind, keys, settings) => {
+    const profile = resolve(`[p]\nexecutor = "${kind}"\nnodes = 2\n${keys}`, "p");
+    expect(profile).toMatchObject({ executor: kind, resources: { nodes: 2, memory: undefined } });
+    expect("settings" in profile && profile.settings).toStrictEqual(settings);
+  });
+
+  it("keeps a Ray token as a Secret", () => {
+    const text = '[r]\nexecutor = "ray"\naddress = "https://ray"\ntoken = "${env:RAY_TOKEN}"';
+    const profile = resolve(text, "r", { RAY_TOKEN: "s3cret" });
+    const token = "settings" in profile ? profile.settings["token"] : undefined;
+    expect(token).toBeInstanceOf(Secret);
+    expect((token as Secret).reveal()).toBe("s3cret");
+    expect(JSON.stringify(profile)).not.toContain("s3cret");
+  });
+});
+
+describe("resolveProfile extends chains", () => {
+  const chain = [
+    "[base]",
+    'executor = "local"',
+    'env = { A = "base", B = "base" }',
+    "nodes = 2",
+    'workdir = "/base"',
+    "[mid]",
+    'extends = "base"',
+    'env = { B = "mid", C = "mid" }',
+    "gpus_per_node = 2",
+    "[leaf]",
+    'extends = "mid"',
+    'env = { C = "leaf" }',
+    'workdir = "/leaf"',
+  ].join("\n");
+
+  it("merges env key-wise and lets the child win for other keys", () => {
+    expect(resolve(chain, "leaf")).toMatchObject({
+      name: "leaf",
+      executor: "local",
+      env: { A: "base", B: "mid", C: "leaf" },
+      workdir: "/leaf",
+      resources: { nodes: 2, gpusPerNode: 2, nprocPerNode: 2 },
+    });
+  });
+
+  it("leaves the parents as written", () => {
+    expect(resolve(chain, "base")).toMatchObject({ env: { A: "base", B: "base" }, workdir: "/base" });
+  });
+
+  it("replaces other tables whole", () => {
+    const text =
+      '[k]\nexecutor = "kubernetes"\nimage = "i"\nnode_selector = { a = "1", b = "2" }\n[k2]\nextends = "k"\nnode_selector = { c = "3" }';
+    const profile = resolve(text, "k2");
+    expect("settings" in profile && profile.settings["node_selector"]).toStrictEqual({ c: "3" });
+  });
+});
+
+describe("resolveProfile ${env:…}", () => {
+  const text = (value: string) => `[l]\nexecutor = "local"\nworkdir = "${value}"`;
+
+  it.each([
+    ["${env:D}", { D: "/data" }, "/data"],
+    ["${env:D}", { D: "" }, ""],
+    ["${env:D:-/fallback}", {}, "/fallback"],
+    ["${env:D:-/fallback}", { D: "" }, "/fallback"],
+    ["${env:D:-/fallback}", { D: "/set" }, "/set"],
+    ["${env:D:-}", {}, ""],
+    ["${env:ROOT}/runs/${env:USER:-me}", { ROOT: "/r" }, "/r/runs/me"],
+  ])("resolves %s with %o to %s", (value, env, expected) => {
+    expect(resolve(text(value), "l", env).workdir).toBe(expected);
+  });
+
+  it("reports an unset variable without default with file, key path and variable", () => {
+    const error = errorOf(() => resolve(text("${env:DATA}/x"), "l"));
+    expect(error.code).toBe("ENV_UNSET");
+    expect(error.message).toBe(
+      `${FILE}: environment variable DATA is not set\n  l.workdir: \${env:DATA} is unset and has no default`,
+    );
+    expect(error.issues).toEqual([{ path: "l.workdir", message: "${env:DATA} is unset and has no default" }]);
+    expect(error.hint).toBe(
+      "export the variable before launching, or give a default with ${env:NAME:-value}",
+    );
+  });
+
+  it("reports every unset variable at the profile that wrote it", () => {
+    const chain = [
+      "[base]",
+      'executor = "local"',
+      'env = { A = "${env:X}" }',
+      "[gpu0]",
+      'extends = "base"',
+      'env = { B = "${env:Y}" }',
+      'workdir = "${env:X}"',
+    ].join("\n");
+    const error = errorOf(() => resolve(chain, "gpu0"));
+    expect(error.message).toBe(
+      [
+        `${FILE}: environment variables X, Y are not set`,
+        "  base.env.A: ${env:X} is unset and has no default",
+        "  gpu0.env.B: ${env:Y} is unset and has no default",
+        "  gpu0.workdir: ${env:X} is unset and has no default",
+      ].join("\n"),
+    );
+  });
+
+  it("ignores references in other profiles and in values the child overrides", () => {
+    const config =
+      '[a]\nexecutor = "local"\nworkdir = "${env:UNSET}"\n[b]\nextends = "a"\nworkdir = "/b"\n[c]\nexecutor = "local"\nworkdir = "${env:ALSO_UNSET}"';
+    expect(resolve(config, "b").workdir).toBe("/b");
+  });
+
+  it("resolves inside arrays and tables of settings", () => {
+    const config =
+      '[d]\nexecutor = "docker"\nimage = "${env:REG}/img"\nmounts = ["${env:HOME}/c:/c"]\nenv = { H = "${env:HOME}" }';
+    const profile = resolve(config, "d", { REG: "ghcr.io", HOME: "/home/me" });
+    expect(profile.env).toEqual({ H: "/home/me" });
+    expect("settings" in profile && profile.settings).toMatchObject({
+      image: "ghcr.io/img",
+      mounts: ["/home/me/c:/c"],
+    });
+  });
+
+  it("checks formats again once resolved", () => {
+    const config = '[s]\nexecutor = "slurm"\ntunnel = "${env:T}"\ntime = "${env:TIME}"';
+    const error = errorOf(() => resolve(config, "s", { T: "ssh", TIME: "2h" }));
+    expect(error.code).toBe("CONFIG_SCHEMA");
+    expect(error.message).toBe(
+      [
+        `${FILE}: 2 problems in profile "s" once \${env:…} is resolved`,
+        '  s.host: required for executor "slurm" (unless tunnel = "local")',
+        '  s.time: expected a Slurm time (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS), got "2h"',
+      ].join("\n"),
+    );
+    expect(resolve(config, "s", { T: "local", TIME: "1-00" })).toMatchObject({
+      settings: { tunnel: "local", time: "1-00" },
+    });
+  });
+});
+
+describe("resolveProfile unknown profiles", () => {
+  const config = parseConfig('[local]\nexecutor = "local"\n[gpu0]\nextends = "local"', FILE);
+
+  it.each([
+    ["gpu1", `${FILE}: no profile "gpu1" (profiles: gpu0, local; did you mean "gpu0"?)`],
+    ["cluster", `${FILE}: no profile "cluster" (profiles: gpu0, local)`],
+    ["wandb", `${FILE}: no profile "wandb" (profiles: gpu0, local)`],
+  ])("names %s, the profiles and a near one", (name, message) => {
+    const error = errorOf(() => resolveProfile(config, name, {}));
+    expect(error.code).toBe("PROFILE_UNKNOWN");
+    expect(error.message).toBe(message);
+    expect(error.hint).toBe(`pick one of the profiles, or add a [${name}] table to env.toml`);
+  });
+
+  it("says when there are no profiles at all", () => {
+    const error = errorOf(() => resolveProfile(parseConfig("", FILE), "local", {}));
+    expect(error.message).toBe(`${FILE}: no profile "local" (no profiles are defined)`);
+  });
+});
+
+describe("resolveWandb and listProfiles", () => {
+  it("resolves every [wandb] key to its camelCase field", () => {
+    const text = [
+      "[wandb]",
+      'project = "${env:P:-llm}"',
+      'entity = "team"',
+      'base_url = "https://wandb.example"',
+      'name = "run"',
+      'group = "g"',
+      'job_type = "train"',
+      'tags = ["a", "${env:TAG}"]',
+      'notes = "n"',
+      'mode = "${env:MODE}"',
+      "require_key = true",
+    ].join("\n");
+    expect(resolveWandb(parseConfig(text, FILE), { TAG: "b", MODE: "offline" })).toStrictEqual({
+      project: "llm",
+      entity: "team",
+      baseUrl: "https://wandb.example",
+      name: "run",
+      group: "g",
+      jobType: "train",
+      tags: ["a", "b"],
+      notes: "n",
+      mode: "offline",
+      requireKey: true,
+    });
+  });
+
+  it("leaves an absent section undefined, requireKey false", () => {
+    expect(resolveWandb(parseConfig("", FILE), {})).toStrictEqual({
+      project: undefined,
+      entity: undefined,
+      baseUrl: undefined,
+      name: undefined,
+      group: undefined,
+      jobType: undefined,
+      tags: undefined,
+      notes: undefined,
+      mode: undefined,
+      requireKey: false,
+    });
+  });
+
+  it("reports unset variables and bad resolved values in [wandb]", () => {
+    const config = parseConfig('[wandb]\nproject = "${env:P}"\nmode = "${env:M}"', FILE);
+    expect(errorOf(() => resolveWandb(config, { M: "online" })).issues).toEqual([
+      { path: "wandb.project", message: "${env:P} is unset and has no default" },
+    ]);
+    expect(errorOf(() => resolveWandb(config, { P: "p", M: "loud" })).message).toBe(
+      `${FILE}: 1 problem in [wandb] once \${env:…} is resolved\n  wandb.mode: expected one of online, offline, disabled, got "loud"`,
+    );
+  });
+
+  it("lists profiles in file order with their executor and parent", () => {
+    const config = parseConfig(
+      '[b]\nexecutor = "docker"\nimage = "i"\n[a]\nextends = "b"\n[c]\nexecutor = "local"',
+      FILE,
+    );
+    expect(listProfiles(config)).toEqual([
+      { name: "b", executor: "docker", extends: undefined },
+      { name: "a", executor: "docker", extends: "b" },
+      { name: "c", executor: "local", extends: undefined },
+    ]);
+  });
+});
