@@ -12,7 +12,10 @@ export default tseslint.config(
     },
     rules: {
       // Numbers and booleans in messages are fine; objects are not (they would print "[object Object]").
-      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
+      "@typescript-eslint/restrict-template-expressions": [
+        "error",
+        { allowNumber: true, allowBoolean: true },
+      ],
     },
   },
   {

@@ -31,7 +31,8 @@ function timeCommand(args: string[]): number {
     const start = performance.now();
     const result = spawnSync(process.execPath, args, { cwd: sandbox, env, stdio: "ignore" });
     const took = performance.now() - start;
-    if (result.status !== 0) throw new Error(`bench: ${args.join(" ")} exited ${result.status ?? "by signal"}`);
+    if (result.status !== 0)
+      throw new Error(`bench: ${args.join(" ")} exited ${result.status ?? "by signal"}`);
     if (i >= 2) samples.push(took); // the first two warm the page cache
   }
   return median(samples);
@@ -76,7 +77,12 @@ const rows: [string, number, string][] = [
   ["slipway --help", help, `${(help / nodeBare).toFixed(2)}× node; target ≤ 150 ms`],
   ["slipway launch --dry-run", dry, `${(dry / nodeBare).toFixed(2)}× node`],
   ["raw child_process.spawn(true) (baseline)", raw, "1.00×"],
-  ["launch() + wait() of true", launched, `${(launched / raw).toFixed(2)}× raw; +${(launched - raw).toFixed(1)} ms; target ≤ +30 ms`],
+  [
+    "launch() + wait() of true",
+    launched,
+    `${(launched / raw).toFixed(2)}× raw; +${(launched - raw).toFixed(1)} ms; target ≤ +30 ms`,
+  ],
 ];
 console.log(`slipway bench on Node ${process.version}, median of ${runs} runs`);
-for (const [name, ms, note] of rows) console.log(`${name.padEnd(42)} ${ms.toFixed(1).padStart(7)} ms   ${note}`);
+for (const [name, ms, note] of rows)
+  console.log(`${name.padEnd(42)} ${ms.toFixed(1).padStart(7)} ms   ${note}`);

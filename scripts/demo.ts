@@ -23,7 +23,18 @@ function slipway(args: readonly string[], capture = false): string {
 
 const config = ["--config", "examples/env.toml"];
 const id = slipway(
-  ["launch", ...config, "--profile", "local", "--detach", "--", "python3", "examples/train.py", "--epochs", "12"],
+  [
+    "launch",
+    ...config,
+    "--profile",
+    "local",
+    "--detach",
+    "--",
+    "python3",
+    "examples/train.py",
+    "--epochs",
+    "12",
+  ],
   true,
 ).trim();
 slipway(["status", id]);

@@ -115,7 +115,11 @@ export class CommandError extends SlipwayError {
   constructor(
     code: ErrorCode,
     message: string,
-    details: SlipwayErrorOptions & { argv: readonly string[]; exitCode?: number | undefined; stderr?: string },
+    details: SlipwayErrorOptions & {
+      argv: readonly string[];
+      exitCode?: number | undefined;
+      stderr?: string;
+    },
   ) {
     super(code, message, details);
     this.name = "CommandError";

@@ -19,7 +19,11 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--debug", "show stack traces of errors")
     .enablePositionalOptions()
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(paint("red", text, process.stderr)) });
+    .configureOutput({
+      outputError: (text, write) => {
+        write(paint("red", text, process.stderr));
+      },
+    });
 
   program
     .command("launch")

@@ -15,8 +15,11 @@ export function say(message: string): void {
 /** Prints rows as an aligned table with a header; the last column is not padded. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const width = (cell: string): number => stripVTControlCharacters(cell).length;
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => width(row[column] ?? ""))));
-  const pad = (cell: string, column: number): string => cell + " ".repeat(Math.max(0, (widths[column] ?? 0) - width(cell)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => width(row[column] ?? ""))),
+  );
+  const pad = (cell: string, column: number): string =>
+    cell + " ".repeat(Math.max(0, (widths[column] ?? 0) - width(cell)));
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, column) => (column === cells.length - 1 ? cell : pad(cell, column)))
@@ -43,11 +46,13 @@ const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "
  * ```
  */
 export function spinner(text: string): { update(text: string): void; stop(): void } {
-  if (process.stderr.isTTY !== true) return { update: () => undefined, stop: () => undefined };
+  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
   let current = text;
   let frame = 0;
   const draw = (): void => {
-    process.stderr.write(`\r\x1b[2K${paint("cyan", FRAMES[frame % FRAMES.length] ?? "", process.stderr)} ${current}`);
+    process.stderr.write(
+      `\r\x1b[2K${paint("cyan", FRAMES[frame % FRAMES.length] ?? "", process.stderr)} ${current}`,
+    );
     frame += 1;
   };
   draw();

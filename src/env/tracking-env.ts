@@ -92,7 +92,11 @@ export function resolveTrackingEnv(options: ResolveTrackingOptions): TrackingEnv
     case "found":
       if (detection.kind === "api-key") {
         vars["WANDB_API_KEY"] = detection.key;
-        return { vars, key: { status: "found", source: keySource(detection), host: detection.host }, notices };
+        return {
+          vars,
+          key: { status: "found", source: keySource(detection), host: detection.host },
+          notices,
+        };
       }
       vars["WANDB_IDENTITY_TOKEN_FILE"] = detection.tokenFile;
       return {
@@ -194,6 +198,7 @@ function invalid(message: string): never {
 
 function keySource(detection: Extract<WandbKeyDetection, { kind: "api-key" }>): string {
   if (detection.source === "WANDB_API_KEY") return "WANDB_API_KEY";
-  const entry = detection.machine === "default" ? "default entry" : `machine ${detection.machine ?? detection.host}`;
+  const entry =
+    detection.machine === "default" ? "default entry" : `machine ${detection.machine ?? detection.host}`;
   return `netrc ${detection.netrcPath ?? ""} (${entry})`;
 }

@@ -28,8 +28,10 @@ export function tagsProblem(tags: readonly string[]): string | undefined {
   for (const [index, tag] of tags.entries()) {
     const which = `tag ${index + 1}`;
     if (tag.length === 0) return `${which} is empty (each tag must be 1–64 characters)`;
-    if (tag.length > 64) return `${which} is ${tag.length} characters long (each tag must be 1–64 characters)`;
-    if (tag.includes(",")) return `${which} ("${tag}") contains a comma, which WANDB_TAGS uses to separate tags`;
+    if (tag.length > 64)
+      return `${which} is ${tag.length} characters long (each tag must be 1–64 characters)`;
+    if (tag.includes(","))
+      return `${which} ("${tag}") contains a comma, which WANDB_TAGS uses to separate tags`;
   }
   return undefined;
 }

@@ -30,7 +30,7 @@ export async function createExecutor(
   switch (profile.executor) {
     case "local": {
       const { createLocalExecutor } = await import("./local/index.ts");
-      return createLocalExecutor(profile, tracking, context) as Executor;
+      return createLocalExecutor(profile, tracking, context);
     }
     case "docker":
     case "slurm":
@@ -49,7 +49,10 @@ export async function createExecutor(
  * console.log(await handle.status());
  * ```
  */
-export async function attachJob(record: JobRecord, context: Pick<ExecutorContext, "store">): Promise<JobHandle> {
+export async function attachJob(
+  record: JobRecord,
+  context: Pick<ExecutorContext, "store">,
+): Promise<JobHandle> {
   switch (record.executor) {
     case "local": {
       const { attachLocal } = await import("./local/index.ts");

@@ -23,7 +23,10 @@ export interface TailOptions {
  * for await (const line of tailFiles([{ path: "stdout.log" }], { follow: true, isDone })) console.log(line);
  * ```
  */
-export async function* tailFiles(sources: readonly TailSource[], options: TailOptions): AsyncGenerator<string> {
+export async function* tailFiles(
+  sources: readonly TailSource[],
+  options: TailOptions,
+): AsyncGenerator<string> {
   const readers = sources.map((source) => new LineReader(source.path));
   const pollMs = options.pollMs ?? 100;
   try {

@@ -90,7 +90,8 @@ export function buildJob(
     profile: profile.name,
     executor: profile.executor,
     command,
-    workdir: workdir === undefined ? undefined : isAbsolute(workdir) ? workdir : resolve(context.cwd, workdir),
+    workdir:
+      workdir === undefined ? undefined : isAbsolute(workdir) ? workdir : resolve(context.cwd, workdir),
     env,
     rankZeroEnv: trackingEnv.rankZero,
     resources: {
@@ -98,7 +99,9 @@ export function buildJob(
       gpusPerNode,
       nprocPerNode:
         recipe.resources?.nprocPerNode ??
-        (recipe.resources?.gpusPerNode === undefined ? profile.resources.nprocPerNode : Math.max(gpusPerNode, 1)),
+        (recipe.resources?.gpusPerNode === undefined
+          ? profile.resources.nprocPerNode
+          : Math.max(gpusPerNode, 1)),
       cpusPerNode: recipe.resources?.cpusPerNode ?? profile.resources.cpusPerNode,
       memory: recipe.resources?.memory ?? profile.resources.memory,
     },
@@ -126,12 +129,15 @@ function commandOf(recipe: Recipe): readonly string[] {
 
 function checkEnvName(name: string): void {
   if (!ENV_NAME.test(name)) {
-    invalidRecipe(`environment variable name "${name}" is invalid (letters, digits and _, not starting with a digit)`);
+    invalidRecipe(
+      `environment variable name "${name}" is invalid (letters, digits and _, not starting with a digit)`,
+    );
   }
 }
 
 function checkCount(path: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) invalidRecipe(`${path} must be an integer ≥ ${min}, got ${value}`);
+  if (!Number.isInteger(value) || value < min)
+    invalidRecipe(`${path} must be an integer ≥ ${min}, got ${value}`);
 }
 
 function invalidRecipe(message: string): never {

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { describe, it } from "vitest";
 
 /** Whether an engine or oracle a test needs is here, and if not, why. */
-export type EngineProbe = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly reason: string };
+export type EngineProbe =
+  { readonly ok: true; readonly value: string } | { readonly ok: false; readonly reason: string };
 
 const repoRoot = join(import.meta.dirname, "..", "..");
 const inCi = process.env["CI"] === "true";
@@ -13,11 +14,7 @@ const inCi = process.env["CI"] === "true";
  * `describe` for tests that need an engine or oracle. When it is missing the block is skipped with a printed reason
  * locally, and fails in CI (`CI=true`), so a missing install step can never pass silently.
  */
-export function describeWithEngine(
-  name: string,
-  probe: EngineProbe,
-  body: (value: string) => void,
-): void {
+export function describeWithEngine(name: string, probe: EngineProbe, body: (value: string) => void): void {
   if (probe.ok) {
     describe(name, () => {
       body(probe.value);
@@ -58,6 +55,9 @@ export function wandbPython(): EngineProbe {
   pythonProbe =
     result.status === 0
       ? { ok: true, value: candidate }
-      : { ok: false, reason: `${candidate} cannot import wandb: ${result.stderr.trim().split("\n").pop() ?? ""}` };
+      : {
+          ok: false,
+          reason: `${candidate} cannot import wandb: ${result.stderr.trim().split("\n").pop() ?? ""}`,
+        };
   return pythonProbe;
 }

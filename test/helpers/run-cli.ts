@@ -10,8 +10,15 @@ export interface CliResult {
 }
 
 /** Runs `slipway <args>` from the sources in a child process with exactly `env`. */
-export function runCli(args: readonly string[], options: { env: Record<string, string>; cwd: string }): CliResult {
-  const result = spawnSync(process.execPath, [cli, ...args], { ...options, encoding: "utf8", timeout: 60_000 });
+export function runCli(
+  args: readonly string[],
+  options: { env: Record<string, string>; cwd: string },
+): CliResult {
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    ...options,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

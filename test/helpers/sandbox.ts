@@ -13,7 +13,11 @@ export interface Sandbox {
 /**
  * Makes a sandbox under `dir` with `env.toml` holding `toml` (default: one local profile, W&B offline-capable).
  */
-export function makeSandbox(dir: string, toml = DEFAULT_TOML, extraEnv: Record<string, string> = {}): Sandbox {
+export function makeSandbox(
+  dir: string,
+  toml = DEFAULT_TOML,
+  extraEnv: Record<string, string> = {},
+): Sandbox {
   const home = join(dir, "home");
   const slipwayHome = join(dir, "slipway-home");
   const work = join(dir, "work");

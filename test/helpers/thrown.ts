@@ -4,7 +4,7 @@ export function thrown(body: () => unknown): Error & { code?: string; hint?: str
     body();
   } catch (error) {
     if (error instanceof Error) return error;
-    throw new Error(`threw a non-Error: ${String(error)}`);
+    throw new Error(`threw a non-Error: ${String(error)}`, { cause: error });
   }
   throw new Error("expected an error, but nothing was thrown");
 }

@@ -49,10 +49,16 @@ describe("canary: the W&B key never leaks", () => {
   it("is in the job's environment but in no argv, output or record", () => {
     const sandbox = sandboxWithKey();
     const opts = { env: sandbox.env, cwd: sandbox.root };
-    const launched = runCli(["launch", "--detach", "--", "sh", "-c", 'echo "key length ${#WANDB_API_KEY}"; sleep 3'], opts);
+    const launched = runCli(
+      ["launch", "--detach", "--", "sh", "-c", 'echo "key length ${#WANDB_API_KEY}"; sleep 3'],
+      opts,
+    );
     expect(launched.status, launched.stderr).toBe(0);
     const id = launched.stdout.trim();
-    const status = JSON.parse(runCli(["status", "--json", id], opts).stdout) as { nativeId: string; state: string };
+    const status = JSON.parse(runCli(["status", "--json", id], opts).stdout) as {
+      nativeId: string;
+      state: string;
+    };
     expect(status.state).toBe("running");
 
     const pids = processTree(Number(status.nativeId));

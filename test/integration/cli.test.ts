@@ -24,7 +24,10 @@ describe("slipway CLI", () => {
 
   it("streams a foreground job's output and exits with its exit code", () => {
     const { opts } = sandbox();
-    const result = runCli(["launch", "--profile", "local", "--", "sh", "-c", "echo to-out; echo to-err >&2; exit 7"], opts);
+    const result = runCli(
+      ["launch", "--profile", "local", "--", "sh", "-c", "echo to-out; echo to-err >&2; exit 7"],
+      opts,
+    );
     expect(result.status).toBe(7);
     expect(result.stdout).toBe("to-out\n");
     expect(result.stderr).toContain("to-err\n");
@@ -33,7 +36,10 @@ describe("slipway CLI", () => {
 
   it("cancels the job on Ctrl-C and exits 130", async () => {
     const { opts } = sandbox();
-    const child = startCli(["launch", "--name", "interrupt-me", "--", "sh", "-c", "echo ready; sleep 30"], opts);
+    const child = startCli(
+      ["launch", "--name", "interrupt-me", "--", "sh", "-c", "echo ready; sleep 30"],
+      opts,
+    );
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
@@ -47,7 +53,10 @@ describe("slipway CLI", () => {
 
   it("detaches, then status, logs and cancel work from later processes", () => {
     const { opts } = sandbox();
-    const launched = runCli(["launch", "--detach", "--", "sh", "-c", "echo first; sleep 0.5; echo second"], opts);
+    const launched = runCli(
+      ["launch", "--detach", "--", "sh", "-c", "echo first; sleep 0.5; echo second"],
+      opts,
+    );
     expect(launched.status, launched.stderr).toBe(0);
     const id = launched.stdout.trim();
     expect(launched.stderr).toContain(`slipway logs -f ${id}`);
@@ -70,10 +79,16 @@ describe("slipway CLI", () => {
   });
 
   it.each([
-    [["launch", "--profile", "nope", "--", "true"], /^error: .*env\.toml: no profile "nope" \(profiles: local\)/],
+    [
+      ["launch", "--profile", "nope", "--", "true"],
+      /^error: .*env\.toml: no profile "nope" \(profiles: local\)/,
+    ],
     [["status", "nope"], /^error: no job "nope" in .*\/jobs\nhint: slipway list shows the known jobs\n$/],
     [["launch", "--env", "NOEQUALS", "--", "true"], /^error: --env NOEQUALS: expected NAME=VALUE\n/],
-    [["launch", "--", "pyhton3"], /^error: command not found: pyhton3\nhint: "pyhton3" is not an executable/m],
+    [
+      ["launch", "--", "pyhton3"],
+      /^error: command not found: pyhton3\nhint: "pyhton3" is not an executable/m,
+    ],
   ])("fails cleanly on %j, without a stack trace", (args, message) => {
     const { opts } = sandbox();
     const result = runCli(args, opts);
@@ -94,7 +109,9 @@ describe("slipway CLI", () => {
   });
 
   it("lists profiles and prints the JSON Schema", () => {
-    const { opts } = sandbox('[local]\nexecutor = "local"\n\n[gpu0]\nextends = "local"\nenv = { CUDA_VISIBLE_DEVICES = "0" }\n');
+    const { opts } = sandbox(
+      '[local]\nexecutor = "local"\n\n[gpu0]\nextends = "local"\nenv = { CUDA_VISIBLE_DEVICES = "0" }\n',
+    );
     expect(JSON.parse(runCli(["profiles", "--json"], opts).stdout)).toMatchObject({
       profiles: [
         { name: "local", executor: "local" },
@@ -107,7 +124,10 @@ describe("slipway CLI", () => {
 
   it("doctor names the key's source, never the key", () => {
     const { opts } = sandbox();
-    const result = runCli(["doctor", "--json"], { ...opts, env: { ...opts.env, WANDB_API_KEY: "k".repeat(40) } });
+    const result = runCli(["doctor", "--json"], {
+      ...opts,
+      env: { ...opts.env, WANDB_API_KEY: "k".repeat(40) },
+    });
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
       ok: true,

@@ -35,7 +35,12 @@ describe("local executor on real processes", () => {
   it("runs a job to success, with stdout and stderr in separate log files", async () => {
     const { options } = setup();
     const job = await launch({ name: "hello", script: "echo out; echo err >&2" }, options);
-    expect(await job.wait()).toEqual({ state: "succeeded", raw: "exited(0)", exitCode: 0, reason: undefined });
+    expect(await job.wait()).toEqual({
+      state: "succeeded",
+      raw: "exited(0)",
+      exitCode: 0,
+      reason: undefined,
+    });
     expect(await collect(job.logs({ stream: "stdout" }))).toEqual(["out"]);
     expect(await collect(job.logs({ stream: "stderr" }))).toEqual(["err"]);
   });
@@ -48,7 +53,10 @@ describe("local executor on real processes", () => {
     );
     await job.wait();
     const seen = Object.fromEntries(
-      (await collect(job.logs({ stream: "stdout" }))).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+      (await collect(job.logs({ stream: "stdout" }))).map((line) => [
+        line.slice(0, line.indexOf("=")),
+        line.slice(line.indexOf("=") + 1),
+      ]),
     );
     expect(seen).toEqual({
       ...sandbox.env,
@@ -64,13 +72,27 @@ describe("local executor on real processes", () => {
   it("reports a non-zero exit as failed with its code", async () => {
     const { options } = setup();
     const job = await launch({ name: "fail", script: "exit 3" }, options);
-    expect(await job.wait()).toEqual({ state: "failed", raw: "exited", exitCode: 3, reason: "exited with code 3" });
+    expect(await job.wait()).toEqual({
+      state: "failed",
+      raw: "exited",
+      exitCode: 3,
+      reason: "exited with code 3",
+    });
   });
 
   it("follows logs as they are written and stops when the job ends", async () => {
     const { options } = setup();
-    const job = await launch({ name: "tick", script: "for i in 1 2 3 4 5; do echo tick $i; sleep 0.1; done" }, options);
-    expect(await collect(job.logs({ follow: true }))).toEqual(["tick 1", "tick 2", "tick 3", "tick 4", "tick 5"]);
+    const job = await launch(
+      { name: "tick", script: "for i in 1 2 3 4 5; do echo tick $i; sleep 0.1; done" },
+      options,
+    );
+    expect(await collect(job.logs({ follow: true }))).toEqual([
+      "tick 1",
+      "tick 2",
+      "tick 3",
+      "tick 4",
+      "tick 5",
+    ]);
     expect((await job.status()).state).toBe("succeeded");
   });
 
@@ -112,12 +134,20 @@ describe("local executor on real processes", () => {
 
   it("fails clearly for a command that does not exist and marks the record failed", async () => {
     const { sandbox, options } = setup();
-    const error = await launch({ name: "typo", command: ["pyhton3", "train.py"] }, options).catch((e: unknown) => e);
+    const error = await launch({ name: "typo", command: ["pyhton3", "train.py"] }, options).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CommandError);
     expect((error as CommandError).message).toBe("command not found: pyhton3");
-    expect((error as CommandError).hint).toBe(`"pyhton3" is not an executable in the job's PATH (${sandbox.env["PATH"]})`);
+    expect((error as CommandError).hint).toBe(
+      `"pyhton3" is not an executable in the job's PATH (${sandbox.env["PATH"]})`,
+    );
     const [record] = new JobStore(sandbox.slipwayHome).list();
-    expect(record).toMatchObject({ state: "failed", raw: "not-started", reason: "command not found: pyhton3" });
+    expect(record).toMatchObject({
+      state: "failed",
+      raw: "not-started",
+      reason: "command not found: pyhton3",
+    });
   });
 
   it("says which job it cannot find", async () => {
@@ -129,7 +159,9 @@ describe("local executor on real processes", () => {
 
   it("refuses more than one node before starting anything", async () => {
     const { sandbox, options } = setup();
-    const error = await launch({ name: "big", command: ["true"], resources: { nodes: 2 } }, options).catch((e: unknown) => e);
+    const error = await launch({ name: "big", command: ["true"], resources: { nodes: 2 } }, options).catch(
+      (e: unknown) => e,
+    );
     expect((error as SlipwayError).message).toBe(
       "the local executor cannot run this job:\n  - nodes = 2: it runs on this machine only; use a slurm, kubernetes or ray profile for more than one node",
     );

@@ -28,13 +28,23 @@ describeWithEngine("end-to-end oracle: the real wandb SDK inside a local job", w
     const sandbox = makeSandbox(dir, TOML, { SANDBOX_TMP: dir });
     const job = await launch(
       { name: "probe", command: [python, probe], ...recipe },
-      { profile: "local", config: sandbox.config, env: sandbox.env, cwd: sandbox.root, homeDir: sandbox.home, onNotice: () => undefined },
+      {
+        profile: "local",
+        config: sandbox.config,
+        env: sandbox.env,
+        cwd: sandbox.root,
+        homeDir: sandbox.home,
+        onNotice: () => undefined,
+      },
     );
     const status = await job.wait();
     const lines: string[] = [];
     for await (const line of job.logs({ stream: "stdout" })) lines.push(line);
     expect(status, lines.join("\n")).toMatchObject({ state: "succeeded" });
-    return { id: job.id, seen: JSON.parse(lines.find((l) => l.startsWith("{")) ?? "{}") as Record<string, unknown> };
+    return {
+      id: job.id,
+      seen: JSON.parse(lines.find((l) => l.startsWith("{")) ?? "{}") as Record<string, unknown>,
+    };
   }
 
   it("sees exactly env.toml's [wandb] values, the run named after the job", async () => {
@@ -54,7 +64,14 @@ describeWithEngine("end-to-end oracle: the real wandb SDK inside a local job", w
 
   it("sees the recipe's tracking overrides and its resumable run id", async () => {
     const { seen } = await runProbe({
-      tracking: { name: "ablation-3", group: "ablations", tags: ["lr=3e-4", "ablation"], notes: "recipe notes", jobType: "eval", resume: { runId: "abl-3" } },
+      tracking: {
+        name: "ablation-3",
+        group: "ablations",
+        tags: ["lr=3e-4", "ablation"],
+        notes: "recipe notes",
+        jobType: "eval",
+        resume: { runId: "abl-3" },
+      },
     });
     expect(seen).toMatchObject({
       project: "llm-sft",

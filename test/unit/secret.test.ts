@@ -7,10 +7,12 @@ describe("Secret", () => {
   const secret = new Secret(CANARY_KEY);
 
   it.each([
+    // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- what a careless template shows
     ["template string", () => `${secret}`],
     ["String()", () => String(secret)],
     ["JSON", () => JSON.stringify({ key: secret })],
     ["inspect", () => inspect({ nested: { key: secret } })],
+    // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- what a careless message shows
     ["error message", () => new Error(`bad key ${secret}`).message],
   ])("hides the value in %s", (_, render) => {
     const text = render();

@@ -28,7 +28,9 @@ export function runDoctor(flags: { readonly config?: string; readonly json?: tru
     else process.stdout.write(`${paint("red", "✗")} config: ${error.message}\n`);
     return Promise.resolve(1);
   }
-  const reports = listProfiles(config).map(({ name, executor }) => checkProfile(config, name, executor, runtime));
+  const reports = listProfiles(config).map(({ name, executor }) =>
+    checkProfile(config, name, executor, runtime),
+  );
   const ok = reports.every((r) => r.ok);
   if (flags.json === true) {
     printJson({ config: { ok: true, file: config.file }, profiles: reports, ok });

@@ -55,18 +55,28 @@ export async function runLaunch(command: readonly string[], flags: LaunchFlags):
     if (flags.json === true) printJson({ id: job.id, executor: job.executor, nativeId: job.nativeId });
     else {
       process.stdout.write(`${job.id}\n`);
-      say(`launched ${job.id} on profile ${job.job.profile} (${job.executor} ${job.nativeId}); it goes on without you`);
-      say(`follow it: slipway logs -f ${job.id}   status: slipway status ${job.id}   stop: slipway cancel ${job.id}`);
+      say(
+        `launched ${job.id} on profile ${job.job.profile} (${job.executor} ${job.nativeId}); it goes on without you`,
+      );
+      say(
+        `follow it: slipway logs -f ${job.id}   status: slipway status ${job.id}   stop: slipway cancel ${job.id}`,
+      );
     }
     if (flags.follow !== true) return 0;
     await followUntilInterrupted(job);
     return 0;
   }
-  say(`launched ${job.id} on profile ${job.job.profile} (${job.executor} ${job.nativeId}); Ctrl-C cancels it`);
+  say(
+    `launched ${job.id} on profile ${job.job.profile} (${job.executor} ${job.nativeId}); Ctrl-C cancels it`,
+  );
   const status = await runInForeground(job);
   const took = duration(Date.now() - started);
   const summary = `${job.id} ${status.state}${status.exitCode === undefined ? "" : ` (exit ${status.exitCode})`} after ${took}`;
-  say(status.state === "succeeded" ? paint("green", summary, process.stderr) : paint("red", summary, process.stderr));
+  say(
+    status.state === "succeeded"
+      ? paint("green", summary, process.stderr)
+      : paint("red", summary, process.stderr),
+  );
   return exitCodeOf(status);
 }
 

@@ -23,7 +23,9 @@ export async function runList(flags: { readonly json?: true; readonly all?: true
     age(record.createdAt),
     record.command.join(" ").slice(0, 60),
   ]);
-  process.stdout.write(`${table(["ID", "STATE", "EXIT", "PROFILE", "NATIVE", "CREATED", "COMMAND"], rows)}\n`);
+  process.stdout.write(
+    `${table(["ID", "STATE", "EXIT", "PROFILE", "NATIVE", "CREATED", "COMMAND"], rows)}\n`,
+  );
   if (all.length > jobs.length) process.stdout.write(`… and ${all.length - jobs.length} older (--all)\n`);
   return 0;
 }

@@ -13,7 +13,11 @@ export async function runLogs(
   };
   process.once("SIGINT", onInterrupt);
   try {
-    await pipeLogs(job, { follow: flags.follow === true, signal: stop.signal, stream: flags.stream ?? "all" });
+    await pipeLogs(job, {
+      follow: flags.follow === true,
+      signal: stop.signal,
+      stream: flags.stream ?? "all",
+    });
   } finally {
     process.off("SIGINT", onInterrupt);
   }

@@ -3,7 +3,11 @@ import type { JobHandle } from "../../executors/types.ts";
 /** Copies a job's stdout to ours and its stderr to ours, concurrently, until the logs end or `signal` aborts. */
 export async function pipeLogs(
   job: JobHandle,
-  options: { readonly follow: boolean; readonly signal?: AbortSignal; readonly stream?: "stdout" | "stderr" | "all" },
+  options: {
+    readonly follow: boolean;
+    readonly signal?: AbortSignal;
+    readonly stream?: "stdout" | "stderr" | "all";
+  },
 ): Promise<void> {
   const which = options.stream ?? "all";
   const copy = async (stream: "stdout" | "stderr", out: NodeJS.WriteStream): Promise<void> => {

@@ -18,7 +18,10 @@ export async function runStatus(id: string | undefined, flags: { readonly json?:
     ["state", `${paint(stateColour(status.state), status.state)} (${status.raw})`],
     ...(status.exitCode === undefined ? [] : [["exit code", String(status.exitCode)] as [string, string]]),
     ...(status.reason === undefined ? [] : [["reason", status.reason] as [string, string]]),
-    ["profile", `${record.profile} (${record.executor}${record.nativeId === "" ? "" : ` ${record.nativeId}`})`],
+    [
+      "profile",
+      `${record.profile} (${record.executor}${record.nativeId === "" ? "" : ` ${record.nativeId}`})`,
+    ],
     ["command", record.command.join(" ")],
     ["created", `${record.createdAt} (${age(record.createdAt)})`],
     ...(record.endedAt === undefined ? [] : [["ended", record.endedAt] as [string, string]]),

@@ -12,7 +12,8 @@ import { spawnLocal } from "./spawn-local.ts";
 /** What the local executor cannot do, and why. */
 export const LOCAL_CAPABILITIES: Capabilities = {
   unsupported: {
-    "multi-node": "it runs on this machine only; use a slurm, kubernetes or ray profile for more than one node",
+    "multi-node":
+      "it runs on this machine only; use a slurm, kubernetes or ray profile for more than one node",
     torchrun: 'launcher = "torchrun" is not built for local jobs yet; put torchrun in the command itself',
     "container-image": "it runs processes on this machine, not containers; use a docker profile for an image",
   },

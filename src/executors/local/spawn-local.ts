@@ -77,9 +77,13 @@ export async function spawnLocal(
     const pid = subprocess.pid;
     if (pid === undefined) {
       const result = await subprocess;
-      throw new CommandError("SPAWN_FAILED", `could not start ${program}: ${result.shortMessage ?? "unknown error"}`, {
-        argv: plan.argv,
-      });
+      throw new CommandError(
+        "SPAWN_FAILED",
+        `could not start ${program}: ${result.shortMessage ?? "unknown error"}`,
+        {
+          argv: plan.argv,
+        },
+      );
     }
     return {
       pid,

@@ -9,7 +9,9 @@ import { thrown } from "../../helpers/thrown.ts";
 const file = "/repo/env.toml";
 
 function plain(vars: Readonly<Record<string, string | Secret>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, typeof v === "string" ? v : `secret:${v.reveal()}`]));
+  return Object.fromEntries(
+    Object.entries(vars).map(([k, v]) => [k, typeof v === "string" ? v : `secret:${v.reveal()}`]),
+  );
 }
 
 describe("resolveTrackingEnv", () => {
@@ -41,7 +43,11 @@ describe("resolveTrackingEnv", () => {
       WANDB_MODE: "online",
     });
     expect(tracking.vars["WANDB_API_KEY"]).toBeInstanceOf(Secret);
-    expect(tracking.key).toEqual({ status: "found", source: "netrc /home/me/.netrc (machine api.wandb.ai)", host: "wandb.example.com" });
+    expect(tracking.key).toEqual({
+      status: "found",
+      source: "netrc /home/me/.netrc (machine api.wandb.ai)",
+      host: "wandb.example.com",
+    });
   });
 
   it("leaves WANDB_BASE_URL out for the default server and never injects WANDB_SERVICE or WANDB_LAUNCH", () => {
@@ -60,13 +66,17 @@ describe("resolveTrackingEnv", () => {
   });
 
   it("fails when no key is found and require_key is set", () => {
-    expect(() => resolveTrackingEnv({ settings: { ...WANDB, requireKey: true }, detection: MISSING, file })).toThrow(
-      "no W&B API key found: WANDB_API_KEY is unset and /home/me/.netrc does not exist",
-    );
+    expect(() =>
+      resolveTrackingEnv({ settings: { ...WANDB, requireKey: true }, detection: MISSING, file }),
+    ).toThrow("no W&B API key found: WANDB_API_KEY is unset and /home/me/.netrc does not exist");
   });
 
   it.each(["offline", "disabled"] as const)("needs and injects no key in %s mode", (mode) => {
-    const tracking = resolveTrackingEnv({ settings: { ...WANDB, mode, requireKey: true }, detection: MISSING, file });
+    const tracking = resolveTrackingEnv({
+      settings: { ...WANDB, mode, requireKey: true },
+      detection: MISSING,
+      file,
+    });
     expect(tracking.vars["WANDB_MODE"]).toBe(mode);
     expect(tracking.vars["WANDB_API_KEY"]).toBeUndefined();
     const withKey = resolveTrackingEnv({ settings: { ...WANDB, mode }, detection: FOUND, file });
@@ -96,7 +106,13 @@ describe("resolveTrackingEnv", () => {
     const run = (): unknown =>
       resolveTrackingEnv({
         settings: WANDB,
-        detection: { status: "invalid", reason: "WANDB_API_KEY has leading or trailing whitespace", baseUrl: "https://api.wandb.ai", host: "api.wandb.ai", warnings: [] },
+        detection: {
+          status: "invalid",
+          reason: "WANDB_API_KEY has leading or trailing whitespace",
+          baseUrl: "https://api.wandb.ai",
+          host: "api.wandb.ai",
+          warnings: [],
+        },
         file,
       });
     expect(thrown(run)).toMatchObject({
@@ -106,35 +122,64 @@ describe("resolveTrackingEnv", () => {
   });
 
   it.each([
-    [{ tags: ["ok", ""] }, "tags in [wandb] in /repo/env.toml: tag 2 is empty (each tag must be 1–64 characters)"],
-    [{ tags: ["x".repeat(65)] }, "tags in [wandb] in /repo/env.toml: tag 1 is 65 characters long (each tag must be 1–64 characters)"],
-    [{ tags: ["a,b"] }, 'tags in [wandb] in /repo/env.toml: tag 1 ("a,b") contains a comma, which WANDB_TAGS uses to separate tags'],
-    [{ project: "team/proj" }, 'project "team/proj" in [wandb] in /repo/env.toml must not contain any of / \\ # ? % :'],
+    [
+      { tags: ["ok", ""] },
+      "tags in [wandb] in /repo/env.toml: tag 2 is empty (each tag must be 1–64 characters)",
+    ],
+    [
+      { tags: ["x".repeat(65)] },
+      "tags in [wandb] in /repo/env.toml: tag 1 is 65 characters long (each tag must be 1–64 characters)",
+    ],
+    [
+      { tags: ["a,b"] },
+      'tags in [wandb] in /repo/env.toml: tag 1 ("a,b") contains a comma, which WANDB_TAGS uses to separate tags',
+    ],
+    [
+      { project: "team/proj" },
+      'project "team/proj" in [wandb] in /repo/env.toml must not contain any of / \\ # ? % :',
+    ],
     [{ project: "" }, 'project "" in [wandb] in /repo/env.toml must not be empty'],
   ])("rejects %j as the SDK would", (settings, message) => {
-    const error = thrown(() => resolveTrackingEnv({ settings: { ...WANDB, ...settings }, detection: FOUND, file }));
+    const error = thrown(() =>
+      resolveTrackingEnv({ settings: { ...WANDB, ...settings }, detection: FOUND, file }),
+    );
     expect(error).toBeInstanceOf(SlipwayError);
     expect(error).toMatchObject({ code: "TRACKING_INVALID", message });
   });
 });
 
 describe("jobTrackingEnv", () => {
-  const tracking = resolveTrackingEnv({ settings: { ...WANDB, tags: ["base"], group: "g0" }, detection: FOUND, file });
+  const tracking = resolveTrackingEnv({
+    settings: { ...WANDB, tags: ["base"], group: "g0" },
+    detection: FOUND,
+    file,
+  });
 
   it("names the run after the job unless told otherwise", () => {
     expect(jobTrackingEnv(tracking, undefined, "sft-k3j9x2").vars["WANDB_NAME"]).toBe("sft-k3j9x2");
   });
 
   it("lets recipe overrides win over [wandb]", () => {
-    const { vars } = jobTrackingEnv(tracking, { tags: ["x", "y"], group: "g1", notes: "n", jobType: "eval" }, "id-1");
-    expect(plain(vars)).toMatchObject({ WANDB_TAGS: "x,y", WANDB_RUN_GROUP: "g1", WANDB_NOTES: "n", WANDB_JOB_TYPE: "eval" });
+    const { vars } = jobTrackingEnv(
+      tracking,
+      { tags: ["x", "y"], group: "g1", notes: "n", jobType: "eval" },
+      "id-1",
+    );
+    expect(plain(vars)).toMatchObject({
+      WANDB_TAGS: "x,y",
+      WANDB_RUN_GROUP: "g1",
+      WANDB_NOTES: "n",
+      WANDB_JOB_TYPE: "eval",
+    });
   });
 
   it("gives WANDB_RUN_ID and WANDB_RESUME to rank 0 only", () => {
     const resumed = jobTrackingEnv(tracking, { resume: true }, "sft-k3j9x2");
     expect(resumed.rankZero).toEqual({ WANDB_RUN_ID: "sft-k3j9x2", WANDB_RESUME: "allow" });
     expect(resumed.vars["WANDB_RUN_ID"]).toBeUndefined();
-    expect(jobTrackingEnv(tracking, { resume: { runId: "exp-7" } }, "x").rankZero["WANDB_RUN_ID"]).toBe("exp-7");
+    expect(jobTrackingEnv(tracking, { resume: { runId: "exp-7" } }, "x").rankZero["WANDB_RUN_ID"]).toBe(
+      "exp-7",
+    );
     expect(() => jobTrackingEnv(tracking, { resume: { runId: "a:b" } }, "x")).toThrow(
       `recipe.tracking.resume.runId "a:b" must not contain any of : ; , # ? / '`,
     );

@@ -11,7 +11,11 @@ import { CANARY_KEY } from "../../helpers/temp-dir.ts";
 const golden = join(import.meta.dirname, "..", "..", "golden", "local-plan.txt");
 
 function makePlan() {
-  const tracking = resolveTrackingEnv({ settings: { ...WANDB, tags: ["sft"] }, detection: FOUND, file: "/repo/env.toml" });
+  const tracking = resolveTrackingEnv({
+    settings: { ...WANDB, tags: ["sft"] },
+    detection: FOUND,
+    file: "/repo/env.toml",
+  });
   const job = buildJob(
     {
       name: "sft-smollm",

@@ -8,7 +8,10 @@ import { FOUND, LOCAL_PROFILE, WANDB } from "../../helpers/fixtures.ts";
 const tracking = resolveTrackingEnv({ settings: WANDB, detection: FOUND, file: "/repo/env.toml" });
 const context = { cwd: "/work", now: new Date("2026-11-23T10:00:00Z"), random: () => new Uint8Array(6) };
 
-function envOf(profileEnv: Record<string, string>, recipeEnv: Record<string, string>): Record<string, string | Secret> {
+function envOf(
+  profileEnv: Record<string, string>,
+  recipeEnv: Record<string, string>,
+): Record<string, string | Secret> {
   const job = buildJob(
     { name: "t", command: ["true"], env: recipeEnv },
     { ...LOCAL_PROFILE, env: profileEnv },
@@ -23,7 +26,12 @@ describe("buildJob env precedence: recipe env > profile env > tracking", () => {
     ["tracking only", {}, {}, "llm-sft"],
     ["profile beats tracking", { WANDB_PROJECT: "from-profile" }, {}, "from-profile"],
     ["recipe beats tracking", {}, { WANDB_PROJECT: "from-recipe" }, "from-recipe"],
-    ["recipe beats profile", { WANDB_PROJECT: "from-profile" }, { WANDB_PROJECT: "from-recipe" }, "from-recipe"],
+    [
+      "recipe beats profile",
+      { WANDB_PROJECT: "from-profile" },
+      { WANDB_PROJECT: "from-recipe" },
+      "from-recipe",
+    ],
   ])("%s", (_, profileEnv, recipeEnv, expected) => {
     expect(envOf(profileEnv, recipeEnv)["WANDB_PROJECT"]).toBe(expected);
   });
@@ -61,7 +69,10 @@ describe("buildJob", () => {
     [{ name: "x" }, "recipe.command is empty: say what to run (e.g. python train.py)"],
     [{ name: "x", command: ["a"], script: "b" }, "give recipe.command or recipe.script, not both"],
     [{ name: " ", command: ["a"] }, "recipe.name must not be empty"],
-    [{ name: "x", command: ["a"], env: { "BAD-NAME": "1" } }, 'environment variable name "BAD-NAME" is invalid (letters, digits and _, not starting with a digit)'],
+    [
+      { name: "x", command: ["a"], env: { "BAD-NAME": "1" } },
+      'environment variable name "BAD-NAME" is invalid (letters, digits and _, not starting with a digit)',
+    ],
     [{ name: "x", command: ["a"], resources: { nodes: 0 } }, "resources.nodes must be an integer ≥ 1, got 0"],
   ])("rejects %j", (recipe, message) => {
     expect(() => buildJob(recipe, LOCAL_PROFILE, tracking, context)).toThrow(message);
@@ -70,7 +81,9 @@ describe("buildJob", () => {
 
 describe("newJobId", () => {
   it("slugs the name and adds 6 random characters", () => {
-    expect(newJobId("SFT: SmolLM 135M!!", () => Uint8Array.from([0, 1, 2, 29, 30, 31]))).toBe("sft-smollm-135m-012xyz");
+    expect(newJobId("SFT: SmolLM 135M!!", () => Uint8Array.from([0, 1, 2, 29, 30, 31]))).toBe(
+      "sft-smollm-135m-012xyz",
+    );
     expect(newJobId("???")).toMatch(/^job-[0-9a-z]{6}$/);
   });
 });
