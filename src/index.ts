@@ -31,7 +31,8 @@ export type {
 export { JOB_STATES, TERMINAL_STATES } from "./executors/types.ts";
 export type { TrackingEnv, TrackingOverrides, KeySummary } from "./env/tracking-env.ts";
 export { detectWandbKey, type WandbKeyDetection } from "./env/detect-wandb-key.ts";
-export { loadConfig, type LoadedConfig } from "./config/load-config.ts";
+export { loadConfig } from "./config/load-config.ts";
+export type { LoadedConfig } from "./config/loaded-config.ts";
 export { resolveProfile, resolveWandb, listProfiles } from "./config/resolve-profile.ts";
 export type {
   ExecutorKind,

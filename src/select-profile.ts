@@ -1,4 +1,5 @@
-import { loadConfig, type LoadedConfig } from "./config/load-config.ts";
+import { loadConfig } from "./config/load-config.ts";
+import type { LoadedConfig } from "./config/loaded-config.ts";
 import { listProfiles, resolveProfile, resolveWandb } from "./config/resolve-profile.ts";
 import type { ExecutorKind, LocalProfile, ResolvedProfile, WandbSettings } from "./config/types.ts";
 import { ConfigError, SlipwayError } from "./errors.ts";

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { PROFILE_SCHEMAS } from "./profile-schemas.ts";
-import { wandbSchema } from "./schema.ts";
+import { wandbSchema } from "./wandb-schema.ts";
 import { EXECUTOR_KINDS } from "./types.ts";
 
 /**

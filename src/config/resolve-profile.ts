@@ -2,10 +2,16 @@ import { basename } from "node:path";
 import { ConfigError, type ConfigIssue } from "../errors.ts";
 import { Secret } from "../secret.ts";
 import { interpolateValue, unsetEnvError, type EnvSource, type UnsetEnvRef } from "./interpolate.ts";
-import type { LoadedConfig, LoadedProfile } from "./load-config.ts";
-import { COMMON_KEYS, missingRequired, PROFILE_SCHEMAS, type RawProfileOf } from "./profile-schemas.ts";
-import { checkTable, closestMatch, compareText, formatPath, isOneOf, isTable, sortIssues } from "./schema.ts";
-import { wandbSchema } from "./schema.ts";
+import { checkTable } from "./check-table.ts";
+import { closestMatch } from "./closest-match.ts";
+import { COMMON_KEYS } from "./common-profile-schema.ts";
+import { compareText } from "./compare-text.ts";
+import { formatPath, sortIssues } from "./config-issues.ts";
+import { isOneOf } from "./fields.ts";
+import type { LoadedConfig, LoadedProfile } from "./loaded-config.ts";
+import { missingRequired, PROFILE_SCHEMAS, type RawProfileOf } from "./profile-schemas.ts";
+import { isTable } from "./toml-type.ts";
+import { wandbSchema } from "./wandb-schema.ts";
 import {
   LAUNCHERS,
   WANDB_MODES,

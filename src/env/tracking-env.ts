@@ -110,15 +110,12 @@ export function resolveTrackingEnv(options: ResolveTrackingOptions): TrackingEnv
       });
     case "missing":
       if (settings.requireKey) {
-        throw new SlipwayError("WANDB_KEY", `no W&B API key found: ${detection.reason}`, {
-          hint: `run "wandb login" or set WANDB_API_KEY; require_key = true in ${file} makes this an error`,
+        throw new SlipwayError("WANDB_KEY", `W&B: ${detection.reason}`, {
+          hint: `log in or set WANDB_API_KEY; require_key = true in ${file} makes a missing key an error`,
         });
       }
       vars["WANDB_MODE"] = "offline";
-      notices.push(
-        `no W&B API key found (${detection.reason}); jobs run with WANDB_MODE=offline. ` +
-          'Run "wandb login" or set WANDB_API_KEY to track online.',
-      );
+      notices.push(`W&B: ${detection.reason}; jobs run with WANDB_MODE=offline`);
       return { vars, key: { status: "missing", reason: detection.reason }, notices };
   }
 }
@@ -197,8 +194,15 @@ function invalid(message: string): never {
 }
 
 function keySource(detection: Extract<WandbKeyDetection, { kind: "api-key" }>): string {
-  if (detection.source === "WANDB_API_KEY") return "WANDB_API_KEY";
-  const entry =
-    detection.machine === "default" ? "default entry" : `machine ${detection.machine ?? detection.host}`;
-  return `netrc ${detection.netrcPath ?? ""} (${entry})`;
+  switch (detection.source) {
+    case "WANDB_API_KEY":
+      return "WANDB_API_KEY";
+    case "settings":
+      return `api_key in ${detection.settingsPath ?? "a W&B settings file"}`;
+    case "netrc": {
+      const entry =
+        detection.machine === "default" ? "default entry" : `machine ${detection.machine ?? detection.host}`;
+      return `netrc ${detection.netrcPath ?? ""} (${entry})`;
+    }
+  }
 }

@@ -31,7 +31,7 @@ export const FOUND: WandbKeyDetection = {
 
 export const MISSING: WandbKeyDetection = {
   status: "missing",
-  reason: "WANDB_API_KEY is unset and /home/me/.netrc does not exist",
+  reason: 'no API key: WANDB_API_KEY is unset and there is no /home/me/.netrc (run "wandb login")',
   baseUrl: "https://api.forge.coreweave.com",
   host: "api.forge.coreweave.com",
   baseUrlSource: "default",

@@ -1,5 +1,6 @@
 import { accessSync, constants } from "node:fs";
-import { loadConfig, type LoadedConfig } from "../../config/load-config.ts";
+import { loadConfig } from "../../config/load-config.ts";
+import type { LoadedConfig } from "../../config/loaded-config.ts";
 import { listProfiles, resolveProfile, resolveWandb } from "../../config/resolve-profile.ts";
 import type { ResolvedProfile } from "../../config/types.ts";
 import { detectWandbKey } from "../../env/detect-wandb-key.ts";

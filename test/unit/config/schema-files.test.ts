@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config/load-config.ts";
 import { PROFILE_SCHEMAS } from "../../../src/config/profile-schemas.ts";
 import { listProfiles, resolveProfile, resolveWandb } from "../../../src/config/resolve-profile.ts";
-import { wandbSchema } from "../../../src/config/schema.ts";
 import { EXECUTOR_KINDS } from "../../../src/config/types.ts";
+import { wandbSchema } from "../../../src/config/wandb-schema.ts";
 import { renderSchemaFile, SCHEMA_FILE } from "../../../scripts/write-schema.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..");

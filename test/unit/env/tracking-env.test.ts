@@ -60,15 +60,15 @@ describe("resolveTrackingEnv", () => {
     expect(tracking.vars["WANDB_MODE"]).toBe("offline");
     expect(tracking.vars["WANDB_API_KEY"]).toBeUndefined();
     expect(tracking.notices).toEqual([
-      "no W&B API key found (WANDB_API_KEY is unset and /home/me/.netrc does not exist); jobs run with " +
-        'WANDB_MODE=offline. Run "wandb login" or set WANDB_API_KEY to track online.',
+      'W&B: no API key: WANDB_API_KEY is unset and there is no /home/me/.netrc (run "wandb login"); ' +
+        "jobs run with WANDB_MODE=offline",
     ]);
   });
 
   it("fails when no key is found and require_key is set", () => {
     expect(() =>
       resolveTrackingEnv({ settings: { ...WANDB, requireKey: true }, detection: MISSING, file }),
-    ).toThrow("no W&B API key found: WANDB_API_KEY is unset and /home/me/.netrc does not exist");
+    ).toThrow('W&B: no API key: WANDB_API_KEY is unset and there is no /home/me/.netrc (run "wandb login")');
   });
 
   it.each(["offline", "disabled"] as const)("needs and injects no key in %s mode", (mode) => {

@@ -1,0 +1,53 @@
+import * as z from "zod";
+import { choice, int, size, str } from "./fields.ts";
+import { EXECUTOR_KINDS, LAUNCHERS, type ExecutorKind } from "./types.ts";
+
+/** Keys every profile may have, whatever its executor. */
+export const commonShape = {
+  extends: z
+    .string()
+    .describe("Name of another profile whose settings this one starts from; `env` tables merge."),
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), str())
+    .describe(
+      "Extra environment variables for every job; merged key-wise along `extends`, the child winning.",
+    ),
+  workdir: str().describe(
+    "Working directory of the job (default: the executor's own, the launch directory for local).",
+  ),
+  nodes: int(1).describe("Number of nodes (default 1).").meta({ default: 1 }),
+  gpus_per_node: int(0).describe("GPUs per node (default 0).").meta({ default: 0 }),
+  nproc_per_node: int(1).describe(
+    "Processes per node for the launcher (default: gpus_per_node, or 1 without GPUs).",
+  ),
+  cpus_per_node: int(1).describe("CPU cores per node."),
+  memory: size("Memory per node"),
+  launcher: choice(LAUNCHERS)
+    .describe(
+      "How the command starts on each node: `none` runs it as is, `torchrun` wraps it (default none).",
+    )
+    .meta({ default: "none" }),
+};
+
+/**
+ * The `executor` key of a `kind` profile.
+ *
+ * @example
+ * ```ts
+ * z.strictObject({ executor: executorField("local"), ...commonShape });
+ * ```
+ */
+export function executorField(kind: ExecutorKind) {
+  return z
+    .literal(kind)
+    .describe(`Executor that runs the job (one of ${EXECUTOR_KINDS.join(", ")}); may come from \`extends\`.`);
+}
+
+/** Profile keys shared by every executor (they map to `ProfileBase` of types.ts). */
+export const COMMON_KEYS: ReadonlySet<string> = new Set(["executor", ...Object.keys(commonShape)]);
+
+/**
+ * Checks the common keys of a profile whose executor is unknown, without complaining about other keys (which cannot
+ * be judged without an executor).
+ */
+export const commonProfileSchema = z.object(commonShape).partial();

@@ -1,0 +1,34 @@
+import * as z from "zod";
+import { choice, str } from "./fields.ts";
+import { WANDB_MODES } from "./types.ts";
+
+/**
+ * The `[wandb]` section as written: strings may hold `${env:…}`. W&B-specific value checks live in the tracking
+ * module, not here.
+ *
+ * @example
+ * ```ts
+ * wandbSchema.parse({ project: "llm-sft", tags: ["sft"] });
+ * ```
+ */
+export const wandbSchema = z
+  .strictObject({
+    project: str().describe("W&B project the runs are logged to."),
+    entity: str().describe("W&B entity (user or team) owning the project."),
+    base_url: str().describe("W&B server URL, for self-hosted W&B; the default is the public cloud."),
+    name: str().describe("Run name; the default lets W&B pick one."),
+    group: str().describe("Run group, to view related runs together."),
+    job_type: str().describe("Run job type, e.g. `train` or `eval`."),
+    tags: z.array(str()).describe("Run tags."),
+    notes: str().describe("Run notes (a longer description)."),
+    mode: choice(WANDB_MODES).describe("W&B mode: `online`, `offline` (sync later) or `disabled`."),
+    require_key: z
+      .boolean()
+      .describe("Fail the launch when no W&B API key is found, instead of warning and running offline.")
+      .meta({ default: false }),
+  })
+  .partial()
+  .describe("Weights & Biases settings shared by every profile.");
+
+/** The `[wandb]` section after validation, `${env:…}` not yet resolved. */
+export type RawWandb = z.output<typeof wandbSchema>;
