@@ -7,7 +7,19 @@ import { runtimeOf, type RuntimeOptions } from "./runtime.ts";
 import type { ProfileChoice } from "./select-profile.ts";
 import type { JobRecord } from "./store/job-record.ts";
 
-/** Where and how to launch. */
+/**
+ * Where and how to launch: a {@link ProfileChoice} and {@link RuntimeOptions}, plus `detach` and `onNotice`.
+ *
+ * @example
+ * ```ts
+ * const options: LaunchOptions = {
+ *   profile: "gpu0",
+ *   detach: true,
+ *   onNotice: (message) => console.warn(`[slipway] ${message}`),
+ * };
+ * const job = await launch({ name: "sft", command: ["python", "train.py"] }, options);
+ * ```
+ */
 export interface LaunchOptions extends ProfileChoice, RuntimeOptions {
   /** Let this process exit while the job goes on (default false: the process stays until the job ends). */
   readonly detach?: boolean;
@@ -15,12 +27,30 @@ export interface LaunchOptions extends ProfileChoice, RuntimeOptions {
   readonly onNotice?: (message: string) => void;
 }
 
-/** A launched job: its handle plus the resolved job. */
+/**
+ * A launched job: its handle plus the resolved job.
+ *
+ * @example
+ * ```ts
+ * const launched: LaunchedJob = await launch({ name: "sft", command: ["python", "train.py"] });
+ * console.log(launched.id, launched.nativeId, launched.job.workdir ?? launched.job.launchDir);
+ * ```
+ */
 export interface LaunchedJob extends JobHandle {
   readonly job: Job;
 }
 
-/** What a launch would submit, without submitting it. */
+/**
+ * What a launch would submit, without submitting it.
+ *
+ * @example
+ * ```ts
+ * const recipe: Recipe = { name: "sft", command: ["python", "train.py"] };
+ * const { job, plan, rendered }: DryRun = await dryRun(recipe, { executor: "local" });
+ * console.log(job.id === plan.jobId, plan.executor); // true "local"
+ * console.log(rendered); // WANDB_API_KEY shows as ***
+ * ```
+ */
 export interface DryRun {
   readonly job: Job;
   readonly plan: Plan;

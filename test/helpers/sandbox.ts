@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { LaunchOptions } from "../../src/launch.ts";
 
 /** A launching machine in a temp dir: its own HOME (no real netrc), job store and env.toml. */
 export interface Sandbox {
@@ -33,6 +34,18 @@ export function makeSandbox(
     ...extraEnv,
   };
   return { root: work, home, slipwayHome, config, env };
+}
+
+/** Options that make `launch()` run on the sandbox's machine: its env.toml, environment, home and cwd. */
+export function sandboxOptions(sandbox: Sandbox, profile = "local"): LaunchOptions {
+  return {
+    profile,
+    config: sandbox.config,
+    env: sandbox.env,
+    cwd: sandbox.root,
+    homeDir: sandbox.home,
+    onNotice: () => undefined,
+  };
 }
 
 export const DEFAULT_TOML = `[wandb]

@@ -7,22 +7,14 @@ import { processStartTime } from "../../src/executors/local/process-info.ts";
 import { getJob } from "../../src/jobs.ts";
 import { launch, type LaunchOptions } from "../../src/launch.ts";
 import { JobStore } from "../../src/store/job-store.ts";
-import { makeSandbox, type Sandbox } from "../helpers/sandbox.ts";
+import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
 import { useTempDirs } from "../helpers/temp-dir.ts";
 
 const tempDir = useTempDirs();
 
 function setup(toml?: string): { sandbox: Sandbox; options: LaunchOptions } {
   const sandbox = makeSandbox(tempDir(), toml);
-  const options: LaunchOptions = {
-    profile: "local",
-    config: sandbox.config,
-    env: sandbox.env,
-    cwd: sandbox.root,
-    homeDir: sandbox.home,
-    onNotice: () => undefined,
-  };
-  return { sandbox, options };
+  return { sandbox, options: sandboxOptions(sandbox) };
 }
 
 async function collect(lines: AsyncIterable<string>): Promise<string[]> {

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import { launch } from "../../src/launch.ts";
 import { describeWithEngine, wandbPython } from "../helpers/engine.ts";
-import { makeSandbox } from "../helpers/sandbox.ts";
+import { makeSandbox, sandboxOptions } from "../helpers/sandbox.ts";
 import { useTempDirs } from "../helpers/temp-dir.ts";
 
 const tempDir = useTempDirs();
@@ -26,17 +26,7 @@ describeWithEngine("end-to-end oracle: the real wandb SDK inside a local job", w
   async function runProbe(recipe: { tracking?: object; env?: Record<string, string> }) {
     const dir = tempDir();
     const sandbox = makeSandbox(dir, TOML, { SANDBOX_TMP: dir });
-    const job = await launch(
-      { name: "probe", command: [python, probe], ...recipe },
-      {
-        profile: "local",
-        config: sandbox.config,
-        env: sandbox.env,
-        cwd: sandbox.root,
-        homeDir: sandbox.home,
-        onNotice: () => undefined,
-      },
-    );
+    const job = await launch({ name: "probe", command: [python, probe], ...recipe }, sandboxOptions(sandbox));
     const status = await job.wait();
     const lines: string[] = [];
     for await (const line of job.logs({ stream: "stdout" })) lines.push(line);
