@@ -5,7 +5,15 @@ import type { Executor } from "./executors/types.ts";
 import { runtimeOf, type RuntimeOptions } from "./runtime.ts";
 import { selectProfile, type ProfileChoice } from "./select-profile.ts";
 
-/** Options of {@link buildExecutor}: which profile, and (for tests and embedding) the launching machine. */
+/**
+ * Options of {@link buildExecutor}: which profile, and (for tests and embedding) the launching machine.
+ *
+ * @example
+ * ```ts
+ * const options: BuildExecutorOptions = { executor: "local", config: "ci/env.toml", cwd: "/repo" };
+ * const executor = await buildExecutor(undefined, options); // the local profile of /repo/ci/env.toml
+ * ```
+ */
 export interface BuildExecutorOptions extends Omit<ProfileChoice, "profile">, RuntimeOptions {}
 
 /**

@@ -1,5 +1,11 @@
 /**
  * Stable machine-readable codes of {@link SlipwayError}. Codes are part of the public API: add, never rename.
+ *
+ * @example
+ * ```ts
+ * const exitCodes: Partial<Record<ErrorCode, number>> = { CONFIG_SCHEMA: 2, WANDB_KEY: 3 };
+ * if (e instanceof SlipwayError) process.exitCode = exitCodes[e.code] ?? 1;
+ * ```
  */
 export type ErrorCode =
   | "CONFIG_NOT_FOUND"
@@ -17,7 +23,13 @@ export type ErrorCode =
   | "SPAWN_FAILED"
   | "JOB_NOT_FOUND"
   | "JOB_AMBIGUOUS"
-  | "STORE";
+  | "STORE"
+  | "ENGINE_UNREACHABLE"
+  | "ENGINE_ERROR"
+  | "IMAGE_NOT_FOUND"
+  | "MOUNT_SOURCE_MISSING"
+  | "GPU_UNAVAILABLE"
+  | "NO_SHELL";
 
 /** Options shared by every slipway error. */
 export interface SlipwayErrorOptions {
@@ -48,7 +60,17 @@ export class SlipwayError extends Error {
   }
 }
 
-/** One problem found in a configuration file, at a dotted key path. */
+/**
+ * One problem found in a configuration file, at a dotted key path.
+ *
+ * @example
+ * ```ts
+ * // env.toml: [gpu0] nodes = "two"
+ * const issues: readonly ConfigIssue[] = e instanceof ConfigError ? e.issues : [];
+ * for (const { path, message } of issues) console.error(`${path}: ${message}`);
+ * // gpu0.nodes: expected integer ≥ 1, got "two"
+ * ```
+ */
 export interface ConfigIssue {
   /** Dotted key path inside the file, e.g. `gpu0.env.CUDA_VISIBLE_DEVICES`; empty for the whole file. */
   readonly path: string;
@@ -89,7 +111,18 @@ export class ConfigError extends SlipwayError {
   }
 }
 
-/** Something a job or executor cannot do; `reasons` lists each unsupported request with why. */
+/**
+ * Something a job or executor cannot do; `reasons` lists each unsupported request with why. Thrown before
+ * anything starts.
+ *
+ * @example
+ * ```ts
+ * const recipe: Recipe = { name: "big", command: ["python", "train.py"], resources: { nodes: 4 } };
+ * try { await launch(recipe, { profile: "local" }); }
+ * catch (e) { if (e instanceof UnsupportedError) console.error(e.executor, e.reasons); }
+ * // local ["nodes = 4: it runs on this machine only; use a slurm, kubernetes or ray profile …"]
+ * ```
+ */
 export class UnsupportedError extends SlipwayError {
   readonly executor: string;
   readonly reasons: readonly string[];
@@ -106,7 +139,16 @@ export class UnsupportedError extends SlipwayError {
   }
 }
 
-/** A command slipway ran (or tried to run) failed; keeps its argv, exit code and stderr. */
+/**
+ * A command slipway ran (or tried to run) failed; keeps its argv, exit code and stderr.
+ *
+ * @example
+ * ```ts
+ * try { await launch({ name: "typo", command: ["pyhton", "train.py"] }, { profile: "local" }); }
+ * catch (e) { if (e instanceof CommandError) console.error(e.code, e.argv, e.exitCode); }
+ * // COMMAND_NOT_FOUND ["pyhton", "train.py"] undefined
+ * ```
+ */
 export class CommandError extends SlipwayError {
   readonly argv: readonly string[];
   readonly exitCode: number | undefined;

@@ -19,7 +19,15 @@ export async function getJob(id?: string, options: RuntimeOptions = {}): Promise
   return attachJob(store.read(store.resolve(id)), { store });
 }
 
-/** A job's record with its current status. */
+/**
+ * A job's record with its current status.
+ *
+ * @example
+ * ```ts
+ * const running = (await listJobs()).filter((s: JobSummary) => s.status.state === "running");
+ * for (const { record } of running) console.log(record.id, record.profile, record.nativeId);
+ * ```
+ */
 export interface JobSummary {
   readonly record: JobRecord;
   readonly status: JobStatus;

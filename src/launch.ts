@@ -116,7 +116,7 @@ async function prepare(
 ): Promise<{ executor: Executor; job: Job; plan: Plan }> {
   const executor = await buildExecutor(options.profile, options);
   const notify = options.onNotice ?? ((message: string) => process.stderr.write(`slipway: ${message}\n`));
-  for (const notice of executor.tracking.notices) notify(notice);
+  for (const notice of [...executor.tracking.notices, ...executor.notices]) notify(notice);
   const job = buildJob(recipe, executor.profile, executor.tracking, {
     cwd: options.cwd ?? process.cwd(),
     now: new Date(),

@@ -1,7 +1,15 @@
 import { homedir } from "node:os";
 import { JobStore } from "./store/job-store.ts";
 
-/** Where slipway reads the launching machine from; every field defaults to this process's own. */
+/**
+ * Where slipway reads the launching machine from; every field defaults to this process's own.
+ *
+ * @example
+ * ```ts
+ * const runtime: RuntimeOptions = { env: { ...process.env, SLIPWAY_HOME: "/tmp/slipway" }, cwd: "/repo" };
+ * for (const { record, status } of await listJobs(runtime)) console.log(record.id, status.state);
+ * ```
+ */
 export interface RuntimeOptions {
   /** Environment of the launching machine (default `process.env`); `${env:…}` and key detection read it. */
   readonly env?: Readonly<Record<string, string | undefined>>;

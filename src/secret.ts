@@ -1,6 +1,14 @@
 import { inspect } from "node:util";
 
-/** What every printed form of a {@link Secret} shows instead of the value. */
+/**
+ * What every printed form of a {@link Secret} shows instead of the value.
+ *
+ * @example
+ * ```ts
+ * const { rendered } = await dryRun(recipe, { profile: "gpu0" });
+ * console.log(rendered.includes(`WANDB_API_KEY=${REDACTED}`)); // true when a key was found
+ * ```
+ */
 export const REDACTED = "***";
 
 /**

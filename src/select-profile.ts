@@ -5,7 +5,17 @@ import type { ExecutorKind, LocalProfile, ResolvedProfile, WandbSettings } from 
 import { ConfigError, SlipwayError } from "./errors.ts";
 import type { Runtime } from "./runtime.ts";
 
-/** How a caller names where to run: a profile, or just an executor kind. */
+/**
+ * How a caller names where to run: a profile, or just an executor kind. With neither, `SLIPWAY_PROFILE` or
+ * the only profile in env.toml is used (the built-in local profile without env.toml).
+ *
+ * @example
+ * ```ts
+ * const byName: ProfileChoice = { profile: "gpu0", config: "ci/env.toml" };
+ * const byKind: ProfileChoice = { executor: "local" };
+ * await launch({ name: "smoke", command: ["nvidia-smi"] }, byKind);
+ * ```
+ */
 export interface ProfileChoice {
   /** A profile in env.toml. */
   readonly profile?: string | undefined;

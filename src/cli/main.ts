@@ -77,6 +77,15 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     });
 
   program
+    .command("cleanup")
+    .description("remove the containers of finished jobs (their logs are kept)")
+    .argument("[ids...]", "jobs to clean up (default: every finished job)")
+    .action(async (ids) => {
+      const { runCleanup } = await import("./commands/cleanup.ts");
+      exitCode = await runCleanup(ids);
+    });
+
+  program
     .command("list")
     .alias("ls")
     .description("list jobs, newest first")

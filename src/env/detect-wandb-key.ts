@@ -45,7 +45,7 @@ interface WandbServer {
  * @example
  * ```ts
  * const d = detectWandbKey({ env: process.env, homeDir: os.homedir(), cwd: process.cwd() });
- * if (d.status === "found" && d.kind === "api-key") job.env.WANDB_API_KEY = d.key; // a Secret
+ * if (d.status === "found" && d.kind === "api-key") console.log(d.source, d.host, `${d.key}`); // key as ***
  * else if (d.status !== "found") throw new SlipwayError("WANDB_KEY", d.reason);
  * ```
  */

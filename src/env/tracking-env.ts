@@ -5,7 +5,16 @@ import type { WandbKeyDetection } from "./detect-wandb-key.ts";
 import { DEFAULT_WANDB_BASE_URL } from "./wandb-base-url.ts";
 import { projectProblem, runIdProblem, tagsProblem } from "./wandb-values.ts";
 
-/** Run metadata a recipe may set for its own run; each field wins over `[wandb]`. */
+/**
+ * Run metadata a recipe may set for its own run; each field wins over `[wandb]`.
+ *
+ * @example
+ * ```ts
+ * const tracking: TrackingOverrides = { group: "smollm", tags: ["sft", "lr-sweep"], resume: true };
+ * await launch({ name: "sft", command: ["python", "train.py"], tracking }, { profile: "gpu0" });
+ * // WANDB_RUN_GROUP=smollm, WANDB_TAGS=sft,lr-sweep; rank 0 gets WANDB_RUN_ID=<job id>, WANDB_RESUME=allow
+ * ```
+ */
 export interface TrackingOverrides {
   readonly project?: string;
   readonly entity?: string;
@@ -18,7 +27,16 @@ export interface TrackingOverrides {
   readonly resume?: boolean | { readonly runId: string };
 }
 
-/** Where the key came from, for `doctor` and dry runs; never the key itself. */
+/**
+ * Where the key came from, for `doctor` and dry runs; never the key itself.
+ *
+ * @example
+ * ```ts
+ * const { key } = (await buildExecutor("gpu0")).tracking;
+ * if (key.status === "found") console.log(`W&B key for ${key.host} from ${key.source}`);
+ * else if (key.status === "missing") console.warn(`no W&B key (${key.reason}): runs go offline`);
+ * ```
+ */
 export type KeySummary =
   | { readonly status: "found"; readonly source: string; readonly host: string }
   | { readonly status: "identity-token"; readonly tokenFile: string; readonly host: string }
@@ -30,8 +48,9 @@ export type KeySummary =
  *
  * @example
  * ```ts
- * const tracking = resolveTrackingEnv({ settings, detection, file: "/repo/env.toml" });
- * tracking.vars.WANDB_PROJECT; // "llm-sft"
+ * const { tracking } = await buildExecutor("gpu0");
+ * tracking.vars["WANDB_PROJECT"]; // "llm-sft", from [wandb] project
+ * for (const notice of tracking.notices) console.warn(notice);
  * ```
  */
 export interface TrackingEnv {

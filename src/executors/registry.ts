@@ -3,12 +3,11 @@ import type { TrackingEnv } from "../env/tracking-env.ts";
 import { SlipwayError } from "../errors.ts";
 import type { JobRecord } from "../store/job-record.ts";
 import type { ExecutorContext } from "./context.ts";
-import type { Executor, JobHandle } from "./types.ts";
+import type { CleanupResult, Executor, JobHandle } from "./types.ts";
 
 /** Which issue builds each executor that is not here yet; README's executor table says the same. */
-const NOT_BUILT: Readonly<Record<Exclude<ExecutorKind, "local">, string>> = {
+const NOT_BUILT: Readonly<Record<Exclude<ExecutorKind, "local" | "docker">, string>> = {
   slurm: "issue #4",
-  docker: "issue #5",
   ray: "issue #6",
   kubernetes: "a later issue",
 };
@@ -32,7 +31,10 @@ export async function createExecutor(
       const { createLocalExecutor } = await import("./local/index.ts");
       return createLocalExecutor(profile, tracking, context);
     }
-    case "docker":
+    case "docker": {
+      const { createDockerExecutor } = await import("./docker/index.ts");
+      return createDockerExecutor(profile, tracking, context);
+    }
     case "slurm":
     case "kubernetes":
     case "ray":
@@ -58,7 +60,10 @@ export async function attachJob(
       const { attachLocal } = await import("./local/index.ts");
       return attachLocal(record, context);
     }
-    case "docker":
+    case "docker": {
+      const { attachDocker } = await import("./docker/index.ts");
+      return attachDocker(record, context);
+    }
     case "slurm":
     case "kubernetes":
     case "ray":
@@ -66,7 +71,33 @@ export async function attachJob(
   }
 }
 
-function notBuilt(kind: Exclude<ExecutorKind, "local">, profile: string): SlipwayError {
+/**
+ * Frees what a finished job still holds on its engine (a docker container; its logs are saved first). Returns what
+ * was done, or `undefined` when the executor keeps nothing to free.
+ *
+ * @example
+ * ```ts
+ * await cleanupJob(store.read(id), { store }); // "removed container 3f2a9c1b7d0e (logs kept)"
+ * ```
+ */
+export async function cleanupJob(
+  record: JobRecord,
+  context: Pick<ExecutorContext, "store">,
+): Promise<CleanupResult | undefined> {
+  switch (record.executor) {
+    case "docker": {
+      const { cleanupDocker } = await import("./docker/index.ts");
+      return cleanupDocker(record, context);
+    }
+    case "local":
+    case "slurm":
+    case "kubernetes":
+    case "ray":
+      return undefined;
+  }
+}
+
+function notBuilt(kind: Exclude<ExecutorKind, "local" | "docker">, profile: string): SlipwayError {
   return new SlipwayError(
     "EXECUTOR_NOT_BUILT",
     `profile "${profile}" uses the ${kind} executor, which is not built yet (${NOT_BUILT[kind]})`,

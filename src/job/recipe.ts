@@ -2,7 +2,15 @@ import type { Launcher } from "../config/types.ts";
 import type { TrackingOverrides } from "../env/tracking-env.ts";
 import type { Secret } from "../secret.ts";
 
-/** Resource requests of a recipe; each one given wins over the profile's default. */
+/**
+ * Resource requests of a recipe; each one given wins over the profile's default.
+ *
+ * @example
+ * ```ts
+ * const resources: ResourceRequest = { nodes: 2, gpusPerNode: 8, cpusPerNode: 32, memory: "256G" };
+ * const recipe: Recipe = { name: "pretrain", command: ["python", "train.py"], resources };
+ * ```
+ */
 export interface ResourceRequest {
   readonly nodes?: number;
   readonly gpusPerNode?: number;

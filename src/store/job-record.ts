@@ -7,8 +7,8 @@ import type { JobState } from "../executors/types.ts";
  *
  * @example
  * ```ts
- * const record = store.read("sft-smollm-k3j9x2");
- * console.log(record.state, record.nativeId);
+ * const [newest] = await listJobs();
+ * if (newest !== undefined) console.log(newest.record.id, newest.record.state, newest.record.nativeId);
  * ```
  */
 export interface JobRecord {

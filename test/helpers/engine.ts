@@ -61,3 +61,113 @@ export function wandbPython(): EngineProbe {
         };
   return pythonProbe;
 }
+
+/** The images `scripts/docker/build-test-images.sh` builds (by `docker import`: no registry is involved). */
+export const DOCKER_TEST_IMAGES = ["slipway-test/busybox:latest", "slipway-test/noshell:latest"] as const;
+
+const DOCKER_START = "bash scripts/docker/start-dockerd.sh";
+const DOCKER_BUILD = "bash scripts/docker/build-test-images.sh";
+
+// Runs in a child node process so that the probe stays synchronous: GETs each path on the socket in turn and prints
+// [{ path, status, body } | { path, error }] as JSON.
+const DOCKER_PROBE_SCRIPT = `
+const http = require("node:http");
+const [socketPath, ...paths] = process.argv.slice(1);
+const get = (path) => new Promise((resolve) => {
+  const req = http.get({ socketPath, path, timeout: 5000 }, (res) => {
+    let body = "";
+    res.setEncoding("utf8");
+    res.on("data", (chunk) => { body += chunk; });
+    res.on("end", () => resolve({ path, status: res.statusCode, body: body.slice(0, 200) }));
+  });
+  req.on("timeout", () => req.destroy(new Error("no answer within 5 s")));
+  req.on("error", (e) => resolve({ path, error: e.code ?? e.message }));
+});
+(async () => {
+  const out = [];
+  for (const path of paths) {
+    const r = await get(path);
+    out.push(r);
+    if (r.error !== undefined) break;
+  }
+  process.stdout.write(JSON.stringify(out));
+})();
+`;
+
+interface DockerProbeAnswer {
+  readonly path: string;
+  readonly status?: number;
+  readonly body?: string;
+  readonly error?: string;
+}
+
+let dockerProbe: EngineProbe | undefined;
+
+/**
+ * A Docker daemon with the test images: value is its socket path, `/var/run/docker.sock` or the unix path in
+ * `$DOCKER_HOST`. Ok when the daemon answers `GET /_ping` and every image in {@link DOCKER_TEST_IMAGES} exists.
+ * `.ci/run` provides both through scripts/docker/start-dockerd.sh and scripts/docker/build-test-images.sh.
+ */
+export function dockerDaemon(): EngineProbe {
+  dockerProbe ??= probeDocker();
+  return dockerProbe;
+}
+
+function probeDocker(): EngineProbe {
+  const host = process.env["DOCKER_HOST"];
+  let socket = "/var/run/docker.sock";
+  if (host !== undefined && host !== "") {
+    if (!host.startsWith("unix://")) {
+      return {
+        ok: false,
+        reason: `DOCKER_HOST=${host} is not a unix socket; the Docker tests need a local daemon: unset DOCKER_HOST and run ${DOCKER_START} && ${DOCKER_BUILD}`,
+      };
+    }
+    socket = host.slice("unix://".length);
+  }
+  const fixAll = `run ${DOCKER_START} && ${DOCKER_BUILD}`;
+  if (!existsSync(socket)) {
+    return { ok: false, reason: `no Docker daemon socket at ${socket}; ${fixAll}` };
+  }
+  const paths = ["/_ping", ...DOCKER_TEST_IMAGES.map((image) => `/images/${image}/json`)];
+  const result = spawnSync(process.execPath, ["-e", DOCKER_PROBE_SCRIPT, socket, ...paths], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  let answers: DockerProbeAnswer[];
+  try {
+    answers = JSON.parse(result.stdout) as DockerProbeAnswer[];
+  } catch {
+    const why = result.error?.message ?? (result.stderr.trim() || `exit status ${String(result.status)}`);
+    return { ok: false, reason: `probing the Docker daemon at ${socket} failed (${why}); ${fixAll}` };
+  }
+  const ping = answers[0];
+  if (ping?.status !== 200 || ping.body !== "OK") {
+    if (ping?.error === "EACCES") {
+      return {
+        ok: false,
+        reason: `permission denied on the Docker socket ${socket}; run the tests as root or as a member of its group`,
+      };
+    }
+    const what = ping?.error ?? `HTTP ${String(ping?.status)} ${ping?.body ?? ""}`.trim();
+    return {
+      ok: false,
+      reason: `the Docker daemon at ${socket} does not answer GET /_ping (${what}); ${fixAll}`,
+    };
+  }
+  const missing = DOCKER_TEST_IMAGES.filter((image, i) => answers[i + 1]?.status !== 200);
+  if (missing.length > 0) {
+    const details = missing
+      .map((image) => {
+        const answer = answers.find((a) => a.path === `/images/${image}/json`);
+        const got = answer?.error ?? (answer?.status === undefined ? "no answer" : `HTTP ${answer.status}`);
+        return `${image} (GET /images/${image}/json: ${got})`;
+      })
+      .join(", ");
+    return {
+      ok: false,
+      reason: `the Docker daemon at ${socket} lacks the test image(s) ${details}; run ${DOCKER_BUILD}`,
+    };
+  }
+  return { ok: true, value: socket };
+}

@@ -5,11 +5,13 @@ import { describe, expect, it } from "vitest";
 const root = join(import.meta.dirname, "..", "..");
 const entry = join(root, "src", "index.ts");
 
-/** The repository's compiler options, for a Program holding only the public entry point (and what it imports). */
+/** The repository's compiler options, for a Program of only the public entry point (and what it imports). */
 function compilerOptions(): ts.CompilerOptions {
   const configPath = join(root, "tsconfig.json");
-  const { config, error } = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
-  if (error !== undefined) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, "\n"));
+  const read = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
+  if (read.error !== undefined)
+    throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, "\n"));
+  const config: unknown = read.config;
   const parsed = ts.parseJsonConfigFileContent(config, ts.sys, root, undefined, configPath);
   return { ...parsed.options, skipLibCheck: true, noEmit: true };
 }
@@ -32,7 +34,9 @@ function publicExports(): { name: string; declarations: readonly ts.Declaration[
 function hasExample(declaration: ts.Declaration): boolean {
   return ts
     .getJSDocTags(declaration)
-    .some((tag) => tag.tagName.text === "example" && (ts.getTextOfJSDocComment(tag.comment) ?? "").trim() !== "");
+    .some(
+      (tag) => tag.tagName.text === "example" && (ts.getTextOfJSDocComment(tag.comment) ?? "").trim() !== "",
+    );
 }
 
 describe("public API docs", () => {

@@ -18,7 +18,7 @@ interface ProfileReport {
 }
 
 /** `slipway doctor`: exit 1 when any check fails. Never prints a key, only where it comes from. */
-export function runDoctor(flags: { readonly config?: string; readonly json?: true }): Promise<number> {
+export async function runDoctor(flags: { readonly config?: string; readonly json?: true }): Promise<number> {
   const runtime = runtimeOf();
   let config: LoadedConfig;
   try {
@@ -27,10 +27,10 @@ export function runDoctor(flags: { readonly config?: string; readonly json?: tru
     if (!(error instanceof SlipwayError)) throw error;
     if (flags.json === true) printJson({ config: { ok: false, error: error.message } });
     else process.stdout.write(`${paint("red", "✗")} config: ${error.message}\n`);
-    return Promise.resolve(1);
+    return 1;
   }
-  const reports = listProfiles(config).map(({ name, executor }) =>
-    checkProfile(config, name, executor, runtime),
+  const reports = await Promise.all(
+    listProfiles(config).map(({ name, executor }) => checkProfile(config, name, executor, runtime)),
   );
   const ok = reports.every((r) => r.ok);
   if (flags.json === true) {
@@ -46,10 +46,15 @@ export function runDoctor(flags: { readonly config?: string; readonly json?: tru
     ]);
     process.stdout.write(`${table(["", "PROFILE", "EXECUTOR", "W&B KEY", "EXECUTOR CHECK"], rows)}\n`);
   }
-  return Promise.resolve(ok ? 0 : 1);
+  return ok ? 0 : 1;
 }
 
-function checkProfile(config: LoadedConfig, name: string, executor: string, runtime: Runtime): ProfileReport {
+async function checkProfile(
+  config: LoadedConfig,
+  name: string,
+  executor: string,
+  runtime: Runtime,
+): Promise<ProfileReport> {
   let profile: ResolvedProfile;
   let key: string;
   try {
@@ -66,7 +71,7 @@ function checkProfile(config: LoadedConfig, name: string, executor: string, runt
     if (!(error instanceof SlipwayError)) throw error;
     return { name, executor, ok: false, key: error.message.split("\n")[0] ?? "", executorCheck: "-" };
   }
-  const check = checkExecutor(profile, runtime);
+  const check = await checkExecutor(profile, runtime);
   return { name, executor, ok: check.ok, key, executorCheck: check.text };
 }
 
@@ -83,7 +88,10 @@ function describeKey(key: KeySummary): string {
   }
 }
 
-function checkExecutor(profile: ResolvedProfile, runtime: Runtime): { ok: boolean; text: string } {
+async function checkExecutor(
+  profile: ResolvedProfile,
+  runtime: Runtime,
+): Promise<{ ok: boolean; text: string }> {
   switch (profile.executor) {
     case "local":
       try {
@@ -92,7 +100,18 @@ function checkExecutor(profile: ResolvedProfile, runtime: Runtime): { ok: boolea
       } catch {
         return { ok: false, text: "/bin/sh is missing" };
       }
-    case "docker":
+    case "docker": {
+      const { dockerSettings } = await import("../../executors/docker/settings.ts");
+      const { dockerClient } = await import("../../executors/docker/docker-client.ts");
+      const host =
+        dockerSettings(profile).host ?? (runtime.env["DOCKER_HOST"] || "unix:///var/run/docker.sock");
+      try {
+        const { apiVersion } = await dockerClient(host);
+        return { ok: true, text: `Docker daemon at ${host} (API ${apiVersion})` };
+      } catch (error) {
+        return { ok: false, text: error instanceof Error ? error.message : String(error) };
+      }
+    }
     case "slurm":
     case "kubernetes":
     case "ray":

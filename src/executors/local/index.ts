@@ -38,6 +38,7 @@ export function createLocalExecutor(
     profile,
     capabilities: LOCAL_CAPABILITIES,
     tracking,
+    notices: [],
     plan: (job: Job) => planLocal(job, profile, context.store.jobDir(job.id)),
     render: renderLocal,
     async submit(plan: LocalPlan, options: SubmitOptions = {}): Promise<JobHandle> {

@@ -1,0 +1,178 @@
+import { isAbsolute, join, resolve } from "node:path";
+import type { PendingProfile } from "../../config/types.ts";
+import type { Job } from "../../job/job.ts";
+import { isSecret, type Secret } from "../../secret.ts";
+import type { Plan } from "../types.ts";
+import { sizeInBytes, type DockerSettings } from "./settings.ts";
+
+/** Where the secrets file appears inside the container. */
+export const SECRETS_TARGET = "/run/secrets/slipway-env";
+
+/**
+ * The container's entrypoint when secrets travel in a file: read the file with tracing off, then become the
+ * command. `$0` is only a name; the command is `"$@"`.
+ */
+export const SECRETS_WRAPPER = `set +x; . ${SECRETS_TARGET} || exit 126; exec "$@"`;
+
+/** The Engine API body of `POST /containers/create`, as far as slipway sets it. */
+export interface ContainerCreateBody {
+  readonly Image: string;
+  readonly Entrypoint: readonly string[];
+  readonly Cmd: readonly string[];
+  readonly Env: readonly string[];
+  readonly WorkingDir?: string;
+  readonly User?: string;
+  readonly Labels: Readonly<Record<string, string>>;
+  readonly Tty: false;
+  readonly OpenStdin: false;
+  readonly HostConfig: {
+    readonly Init: boolean;
+    readonly AutoRemove: boolean;
+    readonly Binds: readonly string[];
+    readonly ShmSize?: number;
+    readonly Memory?: number;
+    readonly MemorySwap?: number;
+    readonly NanoCpus?: number;
+    readonly NetworkMode?: string;
+    readonly DeviceRequests?: readonly {
+      readonly Driver: string;
+      readonly Count: number;
+      readonly DeviceIDs?: readonly string[];
+      readonly Capabilities: readonly (readonly string[])[];
+    }[];
+  };
+}
+
+/**
+ * The docker executor's native request: the container create body (no secret in it) and how secrets reach the
+ * container.
+ *
+ * @example
+ * ```ts
+ * const plan = planDocker(job, profile, settings, { jobDir, env: process.env, homeDir });
+ * plan.create.HostConfig.Binds; // ["/data:/data:ro", "…/secret-env:/run/secrets/slipway-env:ro"]
+ * ```
+ */
+export interface DockerPlan extends Plan {
+  readonly executor: "docker";
+  /** The daemon, e.g. `unix:///var/run/docker.sock`. */
+  readonly host: string;
+  readonly name: string;
+  readonly image: string;
+  readonly pull: DockerSettings["pull"];
+  readonly create: ContainerCreateBody;
+  /** Secret variables: in `file` mode a 0400 file mounted read-only at {@link SECRETS_TARGET}; in `env` mode, `Env`. */
+  readonly secrets: {
+    readonly mode: "file" | "env";
+    readonly values: Readonly<Record<string, Secret>>;
+    /** The host file holding them (file mode); written just before the container starts, removed right after. */
+    readonly file: string;
+  };
+  /** Host paths that bind mounts need; checked before anything is created (Docker would create them empty). */
+  readonly mountSources: readonly string[];
+  readonly graceSeconds: number;
+  readonly rm: boolean;
+}
+
+/** What planning reads besides the job: captured once per executor, so the plan stays pure. */
+export interface DockerPlanContext {
+  readonly jobDir: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly homeDir: string;
+}
+
+/** Seconds `docker stop` waits after SIGTERM before it kills the container (with `init`, jobs stop at once). */
+export const STOP_GRACE_SECONDS = 10;
+
+/** Labels that let `list`, `status` and `cleanup` find slipway's containers again. */
+export const LABEL_JOB = "slipway.job";
+export const LABEL_PROFILE = "slipway.profile";
+
+/**
+ * Plans a docker job. Pure: the same job, profile and context always give the same plan.
+ *
+ * @example
+ * ```ts
+ * console.log(renderDocker(planDocker(job, profile, dockerSettings(profile), context)));
+ * ```
+ */
+export function planDocker(
+  job: Job,
+  profile: PendingProfile<"docker">,
+  settings: DockerSettings,
+  context: DockerPlanContext,
+): DockerPlan {
+  const env = { ...job.env, ...job.rankZeroEnv };
+  const plain = Object.entries(env)
+    .filter((entry): entry is [string, string] => !isSecret(entry[1]))
+    .sort(([a], [b]) => a.localeCompare(b));
+  const secrets = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, Secret] => isSecret(entry[1])),
+  );
+  const useFile = settings.secrets === "file" && Object.keys(secrets).length > 0;
+  const secretsFile = join(context.jobDir, "secret-env");
+  const mounts = settings.mounts.map((mount) => hostMount(mount, job.launchDir, context.homeDir));
+  const binds = [...mounts.map((m) => m.bind), ...(useFile ? [`${secretsFile}:${SECRETS_TARGET}:ro`] : [])];
+  const [program = "", ...args] = job.command;
+  const memory = job.resources.memory === undefined ? undefined : sizeInBytes(job.resources.memory);
+  const devices = deviceRequests(settings.gpus, job.resources.gpusPerNode);
+  return {
+    executor: "docker",
+    jobId: job.id,
+    host: settings.host ?? nonEmpty(context.env["DOCKER_HOST"]) ?? "unix:///var/run/docker.sock",
+    name: `slipway-${job.id}`,
+    image: job.image ?? settings.image,
+    pull: settings.pull,
+    create: {
+      Image: job.image ?? settings.image,
+      Entrypoint: useFile ? ["/bin/sh", "-c", SECRETS_WRAPPER, "slipway-entry"] : [program],
+      Cmd: useFile ? job.command : args,
+      Env: plain.map(([name, value]) => `${name}=${value}`),
+      ...(job.workdir === undefined ? {} : { WorkingDir: job.workdir }),
+      ...(settings.user === undefined ? {} : { User: settings.user }),
+      Labels: { [LABEL_JOB]: job.id, [LABEL_PROFILE]: profile.name, "slipway.name": job.name },
+      Tty: false,
+      OpenStdin: false,
+      HostConfig: {
+        Init: settings.init,
+        AutoRemove: settings.rm,
+        Binds: binds,
+        ...(settings.shmSize === undefined ? {} : { ShmSize: sizeInBytes(settings.shmSize) }),
+        // Swap equal to memory: on cgroup v1 a memory limit alone lets the container swap as much again.
+        ...(memory === undefined ? {} : { Memory: memory, MemorySwap: memory }),
+        ...(job.resources.cpusPerNode === undefined ? {} : { NanoCpus: job.resources.cpusPerNode * 1e9 }),
+        ...(settings.network === undefined ? {} : { NetworkMode: settings.network }),
+        ...(devices === undefined ? {} : { DeviceRequests: devices }),
+      },
+    },
+    secrets: { mode: useFile ? "file" : "env", values: secrets, file: secretsFile },
+    mountSources: mounts.flatMap((m) => (m.source === undefined ? [] : [m.source])),
+    graceSeconds: STOP_GRACE_SECONDS,
+    rm: settings.rm,
+  };
+}
+
+/** A bind mount with its host source made absolute; named volumes (`cache:/root/.cache`) have no host source. */
+function hostMount(mount: string, launchDir: string, homeDir: string): { bind: string; source?: string } {
+  const [source = "", ...rest] = mount.split(":");
+  const isPath = source.startsWith("/") || source.startsWith(".") || source.startsWith("~");
+  if (!isPath) return { bind: mount };
+  const expanded = source === "~" || source.startsWith("~/") ? join(homeDir, source.slice(1)) : source;
+  const absolute = isAbsolute(expanded) ? expanded : resolve(launchDir, expanded);
+  return { bind: [absolute, ...rest].join(":"), source: absolute };
+}
+
+function deviceRequests(
+  gpus: DockerSettings["gpus"],
+  gpusPerNode: number,
+): ContainerCreateBody["HostConfig"]["DeviceRequests"] {
+  const gpu = { Driver: "", Capabilities: [["gpu"]] };
+  if (gpus === "all") return [{ ...gpu, Count: -1 }];
+  if (Array.isArray(gpus)) return gpus.length === 0 ? undefined : [{ ...gpu, Count: 0, DeviceIDs: gpus }];
+  const count = typeof gpus === "number" ? gpus : gpusPerNode;
+  return count > 0 ? [{ ...gpu, Count: count }] : undefined;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}

@@ -1,0 +1,175 @@
+import { chownSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import type Dockerode from "dockerode";
+import { SlipwayError } from "../../errors.ts";
+import { shq } from "../../shell-quote.ts";
+import { request as httpRequest } from "node:http";
+import { daemonMessage, dockerClient, statusCodeOf, type DockerClient } from "./docker-client.ts";
+import type { DockerPlan } from "./plan.ts";
+
+/** A container slipway created and started. */
+export interface StartedContainer {
+  readonly id: string;
+  readonly container: Dockerode.Container;
+}
+
+/**
+ * Creates and starts the planned container: checks mount sources, makes sure the image is there (pull policy),
+ * delivers secrets (a 0400 file mounted read-only, removed from the host once the container runs), and keeps the
+ * create options out of the request URL. A container that fails to start is removed again.
+ *
+ * @example
+ * ```ts
+ * const { id } = await startContainer(plan);
+ * ```
+ */
+export async function startContainer(plan: DockerPlan): Promise<StartedContainer> {
+  const local = plan.host.startsWith("unix://");
+  for (const source of local ? plan.mountSources : []) {
+    if (!existsSync(source)) {
+      throw new SlipwayError("MOUNT_SOURCE_MISSING", `mount source ${source} does not exist`, {
+        hint: "create it or fix the path in mounts; Docker would silently mount a new empty directory there",
+      });
+    }
+  }
+  const client = await dockerClient(plan.host);
+  const { docker } = client;
+  await ensureImage(docker, plan);
+  const body = { ...plan.create, Env: [...plan.create.Env] };
+  if (plan.secrets.mode === "env") {
+    for (const [name, value] of Object.entries(plan.secrets.values))
+      body.Env.push(`${name}=${value.reveal()}`);
+  } else if (Object.keys(plan.secrets.values).length > 0) {
+    if (!local) {
+      throw new SlipwayError(
+        "UNSUPPORTED",
+        `secrets = "file" needs a Docker daemon on this machine (${plan.host})`,
+        {
+          hint: 'set secrets = "env" in the profile (the key is then visible to docker inspect on that daemon)',
+        },
+      );
+    }
+    writeSecretsFile(plan);
+  }
+  let container: Dockerode.Container | undefined;
+  try {
+    // `_query`/`_body` keep the create options (Env included) out of the URL, where dockerode would put them.
+    const options = {
+      _query: { name: plan.name },
+      _body: body,
+    } as unknown as Dockerode.ContainerCreateOptions;
+    container = await docker.createContainer(options);
+    if (plan.create.Entrypoint[0] === "/bin/sh") await requireShell(plan, client, container);
+    await container.start();
+    return { id: container.id, container };
+  } catch (error) {
+    await container?.remove({ force: true }).catch(() => undefined);
+    throw startError(plan, error);
+  } finally {
+    // The running container keeps its bind mount of the file; the host copy is no longer needed.
+    rmSync(plan.secrets.file, { force: true });
+  }
+}
+
+/**
+ * The secrets wrapper needs /bin/sh in the image. With `init` the missing shell would only show as exit 127 after
+ * the start, so look for it in the created container's filesystem first.
+ */
+async function requireShell(
+  plan: DockerPlan,
+  client: DockerClient,
+  container: Dockerode.Container,
+): Promise<void> {
+  // dockerode's infoArchive leaves its HEAD response unread, which keeps the process alive: ask directly.
+  const status = await headStatus(
+    plan.host.slice("unix://".length),
+    `/v${client.apiVersion}/containers/${container.id}/archive?path=%2Fbin%2Fsh`,
+  );
+  if (status === 404) {
+    throw new SlipwayError(
+      "NO_SHELL",
+      `image ${plan.image} has no /bin/sh, which slipway needs to hand secrets`,
+      {
+        hint: 'the W&B key travels in a mounted file read by a tiny shell wrapper; set secrets = "env" to pass it as an environment variable instead (visible to docker inspect)',
+      },
+    );
+  }
+}
+
+function headStatus(socketPath: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ socketPath, path, method: "HEAD", agent: false }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on("error", reject);
+    request.end();
+  });
+}
+
+function writeSecretsFile(plan: DockerPlan): void {
+  const lines = Object.entries(plan.secrets.values).map(
+    ([name, value]) => `export ${name}=${shq(value.reveal())}`,
+  );
+  writeFileSync(plan.secrets.file, `${lines.join("\n")}\n`, { mode: 0o400 });
+  const uid = /^(\d+)(?::\d+)?$/.exec(plan.create.User ?? "")?.[1];
+  // A non-root container user must own the file to read it; it stays 0400 and in the 0700 job directory.
+  if (uid !== undefined && uid !== "0") chownSync(plan.secrets.file, Number(uid), -1);
+}
+
+async function ensureImage(docker: Dockerode, plan: DockerPlan): Promise<void> {
+  if (plan.pull !== "always") {
+    try {
+      await docker.getImage(plan.image).inspect();
+      return;
+    } catch (error) {
+      if (statusCodeOf(error) !== 404) throw engineError(plan, "inspect the image", error);
+    }
+    if (plan.pull === "never") {
+      throw new SlipwayError(
+        "IMAGE_NOT_FOUND",
+        `image ${plan.image} is not on the Docker daemon at ${plan.host}, and pull = "never"`,
+        { hint: 'build or load it there (docker build, docker load), or set pull = "missing"' },
+      );
+    }
+  }
+  try {
+    const stream = await docker.pull(plan.image);
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(stream, (error: Error | null) => {
+        if (error === null) resolve();
+        else reject(error);
+      });
+    });
+  } catch (error) {
+    throw new SlipwayError("IMAGE_NOT_FOUND", `could not pull ${plan.image}: ${daemonMessage(error)}`, {
+      hint: 'check the image name and registry access, or build it locally and set pull = "never"',
+      cause: error,
+    });
+  }
+}
+
+function startError(plan: DockerPlan, error: unknown): SlipwayError {
+  if (error instanceof SlipwayError) return error;
+  const message = daemonMessage(error);
+  if (/could not select device driver|nvidia/i.test(message)) {
+    return new SlipwayError(
+      "GPU_UNAVAILABLE",
+      `the Docker daemon at ${plan.host} cannot give GPUs: ${message}`,
+      {
+        hint: "install the NVIDIA Container Toolkit on the daemon's machine, or ask for no GPU (gpus, gpus_per_node)",
+        cause: error,
+      },
+    );
+  }
+  return engineError(plan, "start the container", error);
+}
+
+function engineError(plan: DockerPlan, what: string, error: unknown): SlipwayError {
+  return new SlipwayError(
+    "ENGINE_ERROR",
+    `Docker daemon at ${plan.host} could not ${what}: ${daemonMessage(error)}`,
+    {
+      cause: error,
+    },
+  );
+}

@@ -1,0 +1,299 @@
+import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { expect, it } from "vitest";
+import { SlipwayError, UnsupportedError } from "../../src/errors.ts";
+import { getJob } from "../../src/jobs.ts";
+import { dryRun, launch } from "../../src/launch.ts";
+import { JobStore } from "../../src/store/job-store.ts";
+import { describeWithEngine, dockerDaemon } from "../helpers/engine.ts";
+import { runCli } from "../helpers/run-cli.ts";
+import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
+import { CANARY_KEY, useTempDirs } from "../helpers/temp-dir.ts";
+
+const tempDir = useTempDirs();
+const BUSYBOX = "slipway-test/busybox:latest";
+
+function dockerToml(extra = "", wandb = 'mode = "online"'): string {
+  return `[wandb]\nproject = "dock"\nentity = "tests"\n${wandb}\n\n[box]\nexecutor = "docker"\nimage = "${BUSYBOX}"\npull = "never"\n${extra}\n`;
+}
+
+function setup(extra = "", env: Record<string, string> = { WANDB_API_KEY: CANARY_KEY }): { box: Sandbox } {
+  return { box: makeSandbox(tempDir(), dockerToml(extra), env) };
+}
+
+async function collect(lines: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const line of lines) out.push(line);
+  return out;
+}
+
+async function caught(promise: Promise<unknown>): Promise<SlipwayError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof SlipwayError)) throw new Error(`expected a SlipwayError, got ${String(error)}`);
+  return error;
+}
+
+describeWithEngine("docker executor on a real dockerd", dockerDaemon(), () => {
+  it("runs a container to success, stdout and stderr kept apart", async () => {
+    const { box } = setup();
+    const job = await launch(
+      { name: "hello", command: ["sh", "-c", "echo out; echo err >&2"] },
+      sandboxOptions(box, "box"),
+    );
+    expect(await job.wait()).toEqual({ state: "succeeded", raw: "exited", exitCode: 0, reason: undefined });
+    expect(await collect(job.logs({ stream: "stdout" }))).toEqual(["out"]);
+    expect(await collect(job.logs({ stream: "stderr" }))).toEqual(["err"]);
+    // Docker keeps two pipes, so their relative order is not preserved.
+    expect((await collect(job.logs())).sort()).toEqual(["err", "out"]);
+  });
+
+  it("reports a non-zero exit as failed with its code", async () => {
+    const { box } = setup();
+    const job = await launch({ name: "fail", command: ["sh", "-c", "exit 3"] }, sandboxOptions(box, "box"));
+    expect(await job.wait()).toEqual({
+      state: "failed",
+      raw: "exited",
+      exitCode: 3,
+      reason: "exited with code 3",
+    });
+  });
+
+  it("reports an OOM kill as failed with the reason", async () => {
+    const { box } = setup();
+    const job = await launch(
+      {
+        name: "oom",
+        command: ["sh", "-c", 'x=$(head -c 64000000 /dev/zero | tr "\\0" a); echo survived'],
+        resources: { memory: "16M" },
+      },
+      sandboxOptions(box, "box"),
+    );
+    expect(await job.wait()).toMatchObject({
+      state: "failed",
+      exitCode: 137,
+      reason: "out of memory: the container was OOM-killed (exit 137)",
+    });
+  });
+
+  it("cancels a running container at once (init forwards SIGTERM), and cancel is idempotent", async () => {
+    const { box } = setup();
+    const job = await launch(
+      { name: "sleepy", command: ["sh", "-c", "echo ready; sleep 30"] },
+      sandboxOptions(box, "box"),
+    );
+    for (let i = 0; i < 100 && !(await collect(job.logs())).includes("ready"); i++) await sleep(50);
+    const started = Date.now();
+    expect(await job.cancel()).toMatchObject({ state: "cancelled", raw: "exited" });
+    expect(Date.now() - started).toBeLessThan(9000);
+    expect(await job.cancel()).toMatchObject({ state: "cancelled" });
+  });
+
+  it("follows logs until the container ends", async () => {
+    const { box } = setup();
+    const job = await launch(
+      { name: "tick", command: ["sh", "-c", "for i in 1 2 3 4; do echo tick $i; sleep 0.2; done"] },
+      sandboxOptions(box, "box"),
+    );
+    expect(await collect(job.logs({ follow: true }))).toEqual(["tick 1", "tick 2", "tick 3", "tick 4"]);
+  });
+
+  it("reattaches from new processes: status, logs, cancel by id", () => {
+    const { box } = setup();
+    const opts = { env: box.env, cwd: box.root };
+    const launched = runCli(
+      ["launch", "-p", "box", "--detach", "--", "sh", "-c", "echo one; sleep 30"],
+      opts,
+    );
+    expect(launched.status, launched.stderr).toBe(0);
+    const id = launched.stdout.trim();
+    const status = JSON.parse(runCli(["status", "--json", id], opts).stdout) as {
+      state: string;
+      executor: string;
+    };
+    expect(status).toMatchObject({ state: "running", executor: "docker" });
+    const cancel = runCli(["cancel", id], opts);
+    expect(cancel.stderr).toContain(`${id} cancelled`);
+    expect(runCli(["logs", id], opts).stdout).toBe("one\n");
+    expect(runCli(["list"], opts).stdout).toMatch(new RegExp(`${id}\\s+cancelled`));
+  });
+
+  it("env oracle: the job sees the tracking env, and the key arrives through the 0400 secret file", async () => {
+    const { box } = setup();
+    const job = await launch(
+      {
+        name: "oracle",
+        command: [
+          "sh",
+          "-c",
+          'env | grep ^WANDB_ | grep -v ^WANDB_API_KEY= | sort; printf %s "$WANDB_API_KEY" | md5sum; ls -l /run/secrets/slipway-env',
+        ],
+        tracking: { group: "g1", tags: ["a", "b"] },
+      },
+      sandboxOptions(box, "box"),
+    );
+    expect((await job.wait()).state).toBe("succeeded");
+    const lines = await collect(job.logs({ stream: "stdout" }));
+    const md5 = createHash("md5").update(CANARY_KEY).digest("hex");
+    expect(lines.slice(0, 6)).toEqual([
+      "WANDB_ENTITY=tests",
+      "WANDB_MODE=online",
+      `WANDB_NAME=${job.id}`,
+      "WANDB_PROJECT=dock",
+      "WANDB_RUN_GROUP=g1",
+      "WANDB_TAGS=a,b",
+    ]);
+    expect(lines[6]).toBe(`${md5}  -`);
+    expect(lines[7]).toMatch(/^-r-------- .* \/run\/secrets\/slipway-env$/);
+  });
+
+  it("canary: the key is in no docker inspect output, stored container config, host file, argv or dry run", async () => {
+    const { box } = setup();
+    const opts = { env: box.env, cwd: box.root };
+    const job = await launch(
+      { name: "canary", command: ["sh", "-c", "sleep 5"] },
+      sandboxOptions(box, "box"),
+    );
+    const container = job.nativeId;
+    const inspected = spawnSync("docker", ["inspect", container], { encoding: "utf8" });
+    expect(inspected.status, inspected.stderr).toBe(0);
+    expect(inspected.stdout).toContain("/run/secrets/slipway-env");
+    expect(inspected.stdout).not.toContain(CANARY_KEY);
+    const fullId = (JSON.parse(inspected.stdout) as { Id: string }[])[0]!.Id;
+    for (const file of ["config.v2.json", "hostconfig.json"]) {
+      const path = `/var/lib/docker/containers/${fullId}/${file}`;
+      expect(readFileSync(path, "utf8"), path).not.toContain(CANARY_KEY);
+    }
+    expect(existsSync(join(box.slipwayHome, "jobs", job.id, "secret-env"))).toBe(false);
+    for (const pid of readdirPids()) {
+      let cmdline: string;
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      } catch {
+        continue; // exited while we looked
+      }
+      expect(cmdline, `argv of pid ${pid}`).not.toContain(CANARY_KEY);
+    }
+    const dry = runCli(["launch", "-p", "box", "--dry-run", "--", "python", "train.py"], opts);
+    expect(dry.stdout).toContain("WANDB_API_KEY in a 0400 file mounted read-only");
+    expect(dry.stdout + dry.stderr).not.toContain(CANARY_KEY);
+    await job.cancel();
+  });
+
+  it('passes the key in Env with a warning when the profile sets secrets = "env"', async () => {
+    const { box } = setup('secrets = "env"');
+    const notices: string[] = [];
+    const job = await launch(
+      { name: "envmode", command: ["sh", "-c", 'printf %s "$WANDB_API_KEY" | md5sum'] },
+      { ...sandboxOptions(box, "box"), onNotice: (m) => notices.push(m) },
+    );
+    await job.wait();
+    expect(await collect(job.logs())).toEqual([`${createHash("md5").update(CANARY_KEY).digest("hex")}  -`]);
+    expect(notices).toContain(
+      'profile "box" sets secrets = "env": the W&B key goes into the container\'s environment, where docker inspect shows it to anyone with access to the daemon',
+    );
+  });
+
+  it('refuses an image without /bin/sh clearly, and runs it with secrets = "env"', async () => {
+    const { box } = setup();
+    const error = await caught(
+      launch(
+        { name: "noshell", command: ["/hello", "true"], image: "slipway-test/noshell:latest" },
+        sandboxOptions(box, "box"),
+      ),
+    );
+    expect(error.code).toBe("NO_SHELL");
+    expect(error.message).toBe(
+      "image slipway-test/noshell:latest has no /bin/sh, which slipway needs to hand secrets",
+    );
+    const [record] = new JobStore(box.slipwayHome).list();
+    expect(record).toMatchObject({ state: "failed", raw: "not-started" });
+
+    const envMode = setup('secrets = "env"').box;
+    const job = await launch(
+      { name: "noshell-env", command: ["/hello", "true"], image: "slipway-test/noshell:latest" },
+      sandboxOptions(envMode, "box"),
+    );
+    expect((await job.wait()).state).toBe("succeeded");
+  });
+
+  it("turns a GPU request on a daemon without a GPU runtime into a clear error with the daemon's message", async () => {
+    const { box } = setup('gpus = "all"');
+    const error = await caught(launch({ name: "gpu", command: ["true"] }, sandboxOptions(box, "box")));
+    expect(error.code).toBe("GPU_UNAVAILABLE");
+    expect(error.message).toMatch(
+      /^the Docker daemon at unix:\/\/\/var\/run\/docker\.sock cannot give GPUs: .*could not select device driver/,
+    );
+    expect(error.hint).toContain("NVIDIA Container Toolkit");
+  });
+
+  it("bad input: missing image with pull = never, missing mount source, unreachable daemon, two nodes", async () => {
+    const { box } = setup();
+    const missing = await caught(
+      launch({ name: "x", command: ["true"], image: "slipway-test/nope:1" }, sandboxOptions(box, "box")),
+    );
+    expect(missing.message).toBe(
+      'image slipway-test/nope:1 is not on the Docker daemon at unix:///var/run/docker.sock, and pull = "never"',
+    );
+
+    const mounts = setup('mounts = ["./data:/data:ro"]').box;
+    const mountError = await caught(launch({ name: "x", command: ["true"] }, sandboxOptions(mounts, "box")));
+    expect(mountError.message).toBe(`mount source ${join(mounts.root, "data")} does not exist`);
+    mkdirSync(join(mounts.root, "data"));
+    const mounted = await launch(
+      { name: "x", command: ["sh", "-c", "ls -d /data"] },
+      sandboxOptions(mounts, "box"),
+    );
+    expect((await mounted.wait()).state).toBe("succeeded");
+
+    const away = setup('host = "unix:///tmp/slipway-no-such.sock"').box;
+    const down = await caught(launch({ name: "x", command: ["true"] }, sandboxOptions(away, "box")));
+    expect(down.message).toBe(
+      "cannot reach the Docker daemon at unix:///tmp/slipway-no-such.sock: the socket does not exist",
+    );
+    expect(down.hint).toContain("start it");
+
+    const two = await launch(
+      { name: "x", command: ["true"], resources: { nodes: 2 } },
+      sandboxOptions(box, "box"),
+    ).catch((e: unknown) => e);
+    expect(two).toBeInstanceOf(UnsupportedError);
+  });
+
+  it("cleanup removes finished containers and keeps their logs", async () => {
+    const { box } = setup();
+    const job = await launch(
+      { name: "keep", command: ["sh", "-c", "echo kept; echo also >&2"] },
+      sandboxOptions(box, "box"),
+    );
+    await job.wait();
+    const result = runCli(["cleanup"], { env: box.env, cwd: box.root });
+    expect(result.stderr).toContain(`${job.id}: removed container ${job.nativeId} (logs kept)`);
+    const again = await getJob(job.id, { env: box.env, homeDir: box.home });
+    expect(await collect(again.logs())).toEqual(["kept", "also"]);
+    expect((await again.status()).state).toBe("succeeded");
+  });
+
+  it("renders the plan purely, secrets as ***", async () => {
+    const { box } = setup('secrets = "env"\nshm_size = "1g"\ngpus = 2\nmounts = ["/data:/data:ro"]');
+    const { rendered } = await dryRun(
+      { name: "dry", command: ["python", "train.py"], resources: { memory: "2G", cpusPerNode: 4 } },
+      sandboxOptions(box, "box"),
+    );
+    expect(rendered).toContain('"WANDB_API_KEY=***"');
+    expect(rendered).toContain('"ShmSize": 1073741824');
+    expect(rendered).toContain('"MemorySwap": 2147483648');
+    expect(rendered).toContain('"NanoCpus": 4000000000');
+    expect(rendered).toContain('"Count": 2');
+    expect(rendered).not.toContain(CANARY_KEY);
+  });
+});
+
+function readdirPids(): string[] {
+  return readdirSync("/proc").filter((entry) => /^\d+$/.test(entry));
+}
