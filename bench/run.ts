@@ -70,6 +70,7 @@ const help = timeCommand([cli, "--help"]);
 const dry = timeCommand([cli, "launch", "--dry-run", "--", "python", "train.py"]);
 const raw = await timeAsync(rawSpawn);
 const launched = await timeAsync(viaLaunch);
+const dockerRows = await benchDocker();
 rmSync(sandbox, { recursive: true, force: true });
 
 const rows: [string, number, string][] = [
@@ -83,6 +84,65 @@ const rows: [string, number, string][] = [
     `${(launched / raw).toFixed(2)}× raw; +${(launched - raw).toFixed(1)} ms; target ≤ +30 ms`,
   ],
 ];
+rows.push(...dockerRows);
 console.log(`slipway bench on Node ${process.version}, median of ${runs} runs`);
 for (const [name, ms, note] of rows)
   console.log(`${name.padEnd(42)} ${ms.toFixed(1).padStart(7)} ms   ${note}`);
+
+/** Docker figures against the docker CLI on the same daemon and image; skipped (and said) without a daemon. */
+async function benchDocker(): Promise<[string, number, string][]> {
+  const image = "slipway-test/busybox:latest";
+  const probe = spawnSync("docker", ["image", "inspect", image], { stdio: "ignore" });
+  if (probe.status !== 0) {
+    console.log(
+      `docker bench skipped: no daemon with ${image} (scripts/docker/start-dockerd.sh, build-test-images.sh)`,
+    );
+    return [];
+  }
+  writeFileSync(
+    join(sandbox, "env.toml"),
+    `[wandb]\nproject = "bench"\n\n[local]\nexecutor = "local"\n\n[box]\nexecutor = "docker"\nimage = "${image}"\n`,
+  );
+  // A key of the SDK's shape, so the secret file and its shell wrapper are part of what is measured.
+  const dockerEnv = { ...env, WANDB_API_KEY: "0123456789abcdef".repeat(3) };
+  const options = { profile: "box", cwd: sandbox, env: dockerEnv, homeDir: home, onNotice: () => undefined };
+  const names: string[] = [];
+  const docker = (args: string[]): void => {
+    const result = spawnSync("docker", args, { stdio: "ignore" });
+    if (result.status !== 0) throw new Error(`bench: docker ${args.join(" ")} failed`);
+  };
+  const cliRunning = await timeAsync(() => {
+    const name = `slipway-bench-${names.length}`;
+    names.push(name);
+    docker(["run", "-d", "--init", "--name", name, image, "sleep", "30"]);
+    return Promise.resolve();
+  });
+  const ourRunning = await timeAsync(async () => {
+    const job = await launch({ name: "bench", command: ["sleep", "30"] }, options);
+    names.push(`slipway-${job.id}`);
+  });
+  const cliTrue = await timeAsync(() => {
+    docker(["run", "--rm", "--init", image, "true"]);
+    return Promise.resolve();
+  });
+  const ourTrue = await timeAsync(async () => {
+    const job = await launch({ name: "bench", command: ["true"] }, options);
+    names.push(`slipway-${job.id}`);
+    await job.wait();
+  });
+  spawnSync("docker", ["rm", "-f", ...names], { stdio: "ignore" });
+  return [
+    ["docker run -d (baseline)", cliRunning, "1.00×"],
+    [
+      "launch() on docker until running",
+      ourRunning,
+      `${(ourRunning / cliRunning).toFixed(2)}× docker run -d; target ≤ 1.1×`,
+    ],
+    ["docker run --rm true (baseline)", cliTrue, "1.00×"],
+    [
+      "launch() + wait() of true on docker",
+      ourTrue,
+      `${(ourTrue / cliTrue).toFixed(2)}× docker run --rm; target ≤ 1.2×`,
+    ],
+  ];
+}

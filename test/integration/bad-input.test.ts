@@ -136,6 +136,15 @@ const CASES: readonly Case[] = [
       'error: command not found: pyhton3\nhint: "pyhton3" is not an executable in the job\'s PATH (/usr/bin:/bin)\n',
   },
   {
+    name: "invalid shm_size (docker)",
+    toml: '[box]\nexecutor = "docker"\nimage = "x"\nshm_size = "16 gigs"\n',
+    args: ["launch", "-p", "box", "--", "true"],
+    status: 2,
+    stderr:
+      "error: {config}: 1 problem in env.toml\n" +
+      '  box.shm_size: expected a size such as "64G" or "512M", got "16 gigs"\n',
+  },
+  {
     name: "status of an unknown id",
     args: ["status", "nope"],
     status: 2,

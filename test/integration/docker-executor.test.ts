@@ -265,6 +265,33 @@ describeWithEngine("docker executor on a real dockerd", dockerDaemon(), () => {
     expect(two).toBeInstanceOf(UnsupportedError);
   });
 
+  it('runs a local-only image with pull = "missing", and says why pull = "always" fails without a registry', async () => {
+    const missing = makeSandbox(tempDir(), dockerToml().replace('pull = "never"', 'pull = "missing"'), {});
+    const job = await launch({ name: "local-image", command: ["true"] }, sandboxOptions(missing, "box"));
+    expect((await job.wait()).state).toBe("succeeded");
+
+    const always = makeSandbox(tempDir(), dockerToml().replace('pull = "never"', 'pull = "always"'), {});
+    const error = await caught(launch({ name: "pull", command: ["true"] }, sandboxOptions(always, "box")));
+    expect(error.code).toBe("IMAGE_NOT_FOUND");
+    expect(error.message).toMatch(/^could not pull slipway-test\/busybox:latest: /);
+  });
+
+  it("with rm = true removes the container when it ends and still reports the exit code", async () => {
+    const { box } = setup("rm = true");
+    const job = await launch({ name: "gone", command: ["sh", "-c", "exit 4"] }, sandboxOptions(box, "box"));
+    expect(await job.wait()).toEqual({
+      state: "failed",
+      raw: "removed",
+      exitCode: 4,
+      reason: "exited with code 4",
+    });
+    const inspected = spawnSync("docker", ["inspect", job.nativeId], { encoding: "utf8" });
+    expect(inspected.status).not.toBe(0);
+    expect(await (await getJob(job.id, { env: box.env, homeDir: box.home })).status()).toMatchObject({
+      exitCode: 4,
+    });
+  });
+
   it("cleanup removes finished containers and keeps their logs", async () => {
     const { box } = setup();
     const job = await launch(

@@ -146,8 +146,8 @@ export class DockerJobHandle implements JobHandle {
       if (statusCodeOf(error) !== 404) throw error;
     }
     const status = await this.status();
-    if (status.raw !== "removed" || exitCode === undefined) return status;
-    // Removed as soon as it ended (`rm = true`): the exit code from `wait` is all there is, so keep it.
+    if (TERMINAL_STATES.has(status.state) || exitCode === undefined) return status;
+    // Removed (or being removed) as soon as it ended (`rm = true`): the exit code from `wait` is all there is.
     const cancelled = existsSync(join(this.#ref.jobDir, CANCEL_MARKER));
     const final: JobStatus = cancelled
       ? { state: "cancelled", raw: "removed", exitCode, reason: "cancelled" }
