@@ -1,9 +1,10 @@
 // `npm run bench`: slipway's speed against baselines measured in the same run. Prints medians and ratios.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launch } from "../src/index.ts";
+import { nodeHttp } from "../src/executors/ray/http-transport.ts";
+import { dryRun, launch } from "../src/index.ts";
 
 const root = join(import.meta.dirname, "..");
 const cli = join(root, "dist", "cli.js");
@@ -38,9 +39,9 @@ function timeCommand(args: string[]): number {
   return median(samples);
 }
 
-async function timeAsync(body: () => Promise<void>): Promise<number> {
+async function timeAsync(body: () => Promise<void>, count = runs): Promise<number> {
   const samples: number[] = [];
-  for (let i = 0; i < runs + 3; i++) {
+  for (let i = 0; i < count + 3; i++) {
     const start = performance.now();
     await body();
     if (i >= 3) samples.push(performance.now() - start);
@@ -71,6 +72,7 @@ const dry = timeCommand([cli, "launch", "--dry-run", "--", "python", "train.py"]
 const raw = await timeAsync(rawSpawn);
 const launched = await timeAsync(viaLaunch);
 const dockerRows = await benchDocker();
+const rayRows = await benchRay();
 rmSync(sandbox, { recursive: true, force: true });
 
 const rows: [string, number, string][] = [
@@ -84,7 +86,7 @@ const rows: [string, number, string][] = [
     `${(launched / raw).toFixed(2)}× raw; +${(launched - raw).toFixed(1)} ms; target ≤ +30 ms`,
   ],
 ];
-rows.push(...dockerRows);
+rows.push(...dockerRows, ...rayRows);
 console.log(`slipway bench on Node ${process.version}, median of ${runs} runs`);
 for (const [name, ms, note] of rows)
   console.log(`${name.padEnd(42)} ${ms.toFixed(1).padStart(7)} ms   ${note}`);
@@ -145,4 +147,104 @@ async function benchDocker(): Promise<[string, number, string][]> {
       `${(ourTrue / cliTrue).toFixed(2)}× docker run --rm; target ≤ 1.2×`,
     ],
   ];
+}
+
+/** Ray submit latency against `ray job submit --no-wait` and one raw POST; skipped (and said) without a head. */
+async function benchRay(): Promise<[string, number, string][]> {
+  const address = process.env["SLIPWAY_TEST_RAY_ADDRESS"] ?? "http://127.0.0.1:8265";
+  const ray = join(root, ".venv", "bin", "ray");
+  const version = await nodeHttp({
+    method: "GET",
+    url: `${address}/api/version`,
+    headers: {},
+    timeoutMs: 5000,
+  }).catch(() => undefined);
+  if (version?.status !== 200 || !existsSync(ray)) {
+    console.log(`ray bench skipped: no Ray head at ${address} or no ${ray} (scripts/ray/start-ray-head.sh)`);
+    return [];
+  }
+  writeFileSync(
+    join(sandbox, "env.toml"),
+    `[wandb]\nproject = "bench"\n\n[ray]\nexecutor = "ray"\naddress = "${address}"\n`,
+  );
+  const rayRuns = Math.min(runs, 10);
+  const stamp = Date.now().toString(36);
+  let n = 0;
+  const cli = timeCommandWith(rayRuns, ray, [
+    "job",
+    "submit",
+    "--address",
+    address,
+    "--no-wait",
+    "--submission-id",
+    () => `bench-cli-${stamp}-${n++}`,
+    "--",
+    "true",
+  ]);
+  // The raw baseline posts the very body slipway plans (env_vars, metadata), so the ratio is slipway's own cost.
+  const planned = (
+    await dryRun(
+      { name: "bench", command: ["true"] },
+      { profile: "ray", cwd: sandbox, env, homeDir: home, onNotice: () => undefined },
+    )
+  ).plan as unknown as { body: Record<string, unknown> };
+  const keyed = { ...env, WANDB_API_KEY: "0123456789abcdef".repeat(3) };
+  const rawPost = async (): Promise<void> => {
+    const body = JSON.stringify({ ...planned.body, submission_id: `bench-raw-${stamp}-${n++}` });
+    const answer = await nodeHttp({
+      method: "POST",
+      url: `${address}/api/jobs/`,
+      headers: { "content-type": "application/json" },
+      body: Buffer.from(body),
+      timeoutMs: 30_000,
+    });
+    if (answer.status !== 200) throw new Error(`bench: raw POST answered ${answer.status}`);
+  };
+  const launchWith = (launchEnv: Record<string, string>) => async (): Promise<void> => {
+    await launch(
+      { name: "bench", command: ["true"] },
+      { profile: "ray", cwd: sandbox, env: launchEnv, homeDir: home, onNotice: () => undefined },
+    );
+  };
+  // Every submit starts a job that loads this small machine, so the three are measured in turns, under one load.
+  const [raw, ours, oursNoKey] = (await timeInTurns(
+    [rawPost, launchWith(keyed), launchWith(env)],
+    rayRuns,
+  )) as [number, number, number];
+  return [
+    ["ray job submit --no-wait (baseline)", cli, "1.00×"],
+    ["one raw POST of the same body (baseline)", raw, "1.00×"],
+    [
+      "launch() on ray, W&B key in a package",
+      ours,
+      `${(cli / ours).toFixed(1)}× faster than ray job submit (target ≥ 5×); ${(ours / raw).toFixed(2)}× raw POST (target ≤ 1.2×)`,
+    ],
+    ["launch() on ray, no secret to ship", oursNoKey, `${(oursNoKey / raw).toFixed(2)}× raw POST`],
+  ];
+}
+
+async function timeInTurns(bodies: (() => Promise<void>)[], count: number): Promise<number[]> {
+  const samples: number[][] = bodies.map(() => []);
+  for (let i = 0; i < count + 2; i++) {
+    for (const [k, body] of bodies.entries()) {
+      const start = performance.now();
+      await body();
+      if (i >= 2) samples[k]!.push(performance.now() - start);
+    }
+  }
+  return samples.map(median);
+}
+
+function timeCommandWith(count: number, file: string, args: (string | (() => string))[]): number {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const argv = args.map((arg) => (typeof arg === "string" ? arg : arg()));
+    const start = performance.now();
+    const result = spawnSync(file, argv, { env: { ...process.env, ...env }, stdio: "ignore" });
+    const took = performance.now() - start;
+    if (result.status !== 0)
+      throw new Error(`bench: ${file} ${argv.join(" ")} exited ${result.status ?? "by signal"}`);
+    samples.push(took);
+  }
+  return median(samples);
 }

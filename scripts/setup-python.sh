@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv with the pinned W&B SDK that the oracle tests compare slipway against.
+# Creates .venv with requirements-test.txt: the pinned W&B SDK that the oracle tests compare slipway against, and the
+# pinned Ray that scripts/ray/start-ray-head.sh starts a local head from. Idempotent; `pip check` must pass (wandb and
+# ray share dependencies such as protobuf).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
@@ -9,4 +11,9 @@ if ! "$python" -m venv --help >/dev/null 2>&1; then
 fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
-.venv/bin/python -c 'import wandb; print("setup-python: wandb", wandb.__version__, "in .venv")'
+if ! check=$(.venv/bin/python -m pip check --disable-pip-version-check 2>&1); then
+  echo "$check" >&2
+  echo "setup-python: conflicting packages in .venv (pip check above)" >&2
+  exit 1
+fi
+.venv/bin/python -c 'import ray, wandb; print("setup-python: wandb", wandb.__version__, "and ray", ray.__version__, "in .venv")'

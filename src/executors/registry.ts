@@ -6,9 +6,8 @@ import type { ExecutorContext } from "./context.ts";
 import type { CleanupResult, Executor, JobHandle } from "./types.ts";
 
 /** Which issue builds each executor that is not here yet; README's executor table says the same. */
-const NOT_BUILT: Readonly<Record<Exclude<ExecutorKind, "local" | "docker">, string>> = {
+const NOT_BUILT: Readonly<Record<Exclude<ExecutorKind, "local" | "docker" | "ray">, string>> = {
   slurm: "issue #4",
-  ray: "issue #6",
   kubernetes: "a later issue",
 };
 
@@ -35,9 +34,12 @@ export async function createExecutor(
       const { createDockerExecutor } = await import("./docker/index.ts");
       return createDockerExecutor(profile, tracking, context);
     }
+    case "ray": {
+      const { createRayExecutor } = await import("./ray/index.ts");
+      return createRayExecutor(profile, tracking, context);
+    }
     case "slurm":
     case "kubernetes":
-    case "ray":
       throw notBuilt(profile.executor, profile.name);
   }
 }
@@ -64,9 +66,12 @@ export async function attachJob(
       const { attachDocker } = await import("./docker/index.ts");
       return attachDocker(record, context);
     }
+    case "ray": {
+      const { attachRay } = await import("./ray/index.ts");
+      return attachRay(record, context);
+    }
     case "slurm":
     case "kubernetes":
-    case "ray":
       throw notBuilt(record.executor, record.profile);
   }
 }
@@ -89,15 +94,18 @@ export async function cleanupJob(
       const { cleanupDocker } = await import("./docker/index.ts");
       return cleanupDocker(record, context);
     }
+    case "ray": {
+      const { cleanupRay } = await import("./ray/index.ts");
+      return cleanupRay(record, context);
+    }
     case "local":
     case "slurm":
     case "kubernetes":
-    case "ray":
       return undefined;
   }
 }
 
-function notBuilt(kind: Exclude<ExecutorKind, "local" | "docker">, profile: string): SlipwayError {
+function notBuilt(kind: Exclude<ExecutorKind, "local" | "docker" | "ray">, profile: string): SlipwayError {
   return new SlipwayError(
     "EXECUTOR_NOT_BUILT",
     `profile "${profile}" uses the ${kind} executor, which is not built yet (${NOT_BUILT[kind]})`,

@@ -171,3 +171,87 @@ function probeDocker(): EngineProbe {
   }
   return { ok: true, value: socket };
 }
+
+const RAY_START = "bash scripts/ray/start-ray-head.sh";
+
+// Runs in a child node process so that the probe stays synchronous: GETs the URL and prints
+// { status, body } | { error } as JSON.
+const RAY_PROBE_SCRIPT = `
+const [url] = process.argv.slice(1);
+(async () => {
+  let out;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    out = { status: res.status, body: (await res.text()).slice(0, 300) };
+  } catch (e) {
+    const cause = e.cause ?? e;
+    out = { error: cause.code ?? cause.message ?? String(cause) };
+  }
+  process.stdout.write(JSON.stringify(out));
+})();
+`;
+
+interface RayProbeAnswer {
+  readonly status?: number;
+  readonly body?: string;
+  readonly error?: string;
+}
+
+let rayProbe: EngineProbe | undefined;
+
+/**
+ * A Ray head's Jobs API (dashboard): value is its address without a trailing slash, `$SLIPWAY_TEST_RAY_ADDRESS` or
+ * `http://127.0.0.1:8265` (the port from `$SLIPWAY_RAY_PORT`, as scripts/ray/start-ray-head.sh uses it). Ok when
+ * `GET /api/version` answers 200 with JSON that has `ray_version`. `.ci/run` starts the head through
+ * scripts/ray/start-ray-head.sh (no auth, 2 CPUs, custom resource `slipway_test`).
+ */
+export function rayHead(): EngineProbe {
+  rayProbe ??= probeRay();
+  return rayProbe;
+}
+
+function probeRay(): EngineProbe {
+  const configured = process.env["SLIPWAY_TEST_RAY_ADDRESS"];
+  const fromEnv = configured !== undefined && configured !== "";
+  const address = (
+    fromEnv ? configured : `http://127.0.0.1:${process.env["SLIPWAY_RAY_PORT"] ?? "8265"}`
+  ).replace(/\/+$/, "");
+  const fix = fromEnv
+    ? `start the head at ${address} or unset SLIPWAY_TEST_RAY_ADDRESS and run ${RAY_START}`
+    : `run ${RAY_START}`;
+  if (!/^https?:\/\/[^/]+$/.test(address)) {
+    return {
+      ok: false,
+      reason: `SLIPWAY_TEST_RAY_ADDRESS=${configured ?? ""} is not an http(s) address such as http://127.0.0.1:8265`,
+    };
+  }
+  const url = `${address}/api/version`;
+  const result = spawnSync(process.execPath, ["-e", RAY_PROBE_SCRIPT, url], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  let answer: RayProbeAnswer;
+  try {
+    answer = JSON.parse(result.stdout) as RayProbeAnswer;
+  } catch {
+    const why = result.error?.message ?? (result.stderr.trim() || `exit status ${String(result.status)}`);
+    return { ok: false, reason: `probing the Ray head at ${url} failed (${why}); ${fix}` };
+  }
+  if (answer.error !== undefined) {
+    return { ok: false, reason: `no Ray head answers GET ${url} (${answer.error}); ${fix}` };
+  }
+  let version: unknown;
+  try {
+    version = (JSON.parse(answer.body ?? "") as { ray_version?: unknown } | null)?.ray_version;
+  } catch {
+    version = undefined;
+  }
+  if (answer.status !== 200 || typeof version !== "string") {
+    const got = `HTTP ${String(answer.status)} ${JSON.stringify((answer.body ?? "").slice(0, 120))}`;
+    return {
+      ok: false,
+      reason: `GET ${url} answered ${got}, not a Ray dashboard's {"ray_version": …} (token auth on, or another server on the port?); ${fix}`,
+    };
+  }
+  return { ok: true, value: address };
+}

@@ -11,6 +11,8 @@ export async function runCancel(id: string): Promise<number> {
     return 0;
   }
   const after = await job.cancel();
-  say(`${job.id} ${after.state}`);
+  say(
+    `${job.id} ${after.state}${after.reason === undefined || after.state === "cancelled" ? "" : ` (${after.reason})`}`,
+  );
   return 0;
 }

@@ -1,4 +1,5 @@
 import { basename } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ExecutorKind } from "../../config/types.ts";
 import { SlipwayError } from "../../errors.ts";
 import type { JobHandle, JobStatus } from "../../executors/types.ts";
@@ -94,12 +95,32 @@ async function runInForeground(job: JobHandle): Promise<JobStatus> {
   };
   process.on("SIGINT", onInterrupt);
   process.on("SIGTERM", onInterrupt);
+  const watching = watchPending(job, stopFollowing.signal);
   try {
     await pipeLogs(job, { follow: true, signal: stopFollowing.signal });
     return await (cancelling ?? job.wait());
   } finally {
+    stopFollowing.abort();
+    await watching;
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onInterrupt);
+  }
+}
+
+/** While the job waits for its engine (resources, image, runtime env), says why, each time the reason changes. */
+async function watchPending(job: JobHandle, signal: AbortSignal): Promise<void> {
+  let said: string | undefined;
+  for (;;) {
+    await sleep(2000, undefined, { signal }).catch(() => undefined);
+    if (signal.aborted) return;
+    const status = await job.status().catch(() => undefined);
+    if (status === undefined || status.state !== "pending") {
+      if (status !== undefined && status.state !== "unknown") return;
+      continue;
+    }
+    const reason = status.reason ?? status.raw;
+    if (reason !== said) say(`${job.id} is pending: ${reason}`);
+    said = reason;
   }
 }
 

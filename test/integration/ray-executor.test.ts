@@ -1,0 +1,284 @@
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { expect, it } from "vitest";
+import { SlipwayError } from "../../src/errors.ts";
+import { planRay } from "../../src/executors/ray/plan.ts";
+import { packageDirectory } from "../../src/executors/ray/package-dir.ts";
+import { nodeHttp, type HttpTransport } from "../../src/executors/ray/http-transport.ts";
+import { RayClient } from "../../src/executors/ray/ray-client.ts";
+import { raySettings } from "../../src/executors/ray/settings.ts";
+import { submitRay } from "../../src/executors/ray/submit-ray.ts";
+import { buildExecutor } from "../../src/build-executor.ts";
+import { buildJob } from "../../src/job/job.ts";
+import { launch } from "../../src/launch.ts";
+import { describeWithEngine, rayHead, wandbPython } from "../helpers/engine.ts";
+import { runCli } from "../helpers/run-cli.ts";
+import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
+import { CANARY_KEY, useTempDirs } from "../helpers/temp-dir.ts";
+
+const tempDir = useTempDirs();
+
+async function collect(lines: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const line of lines) out.push(line);
+  return out;
+}
+
+/** Ray's own lines ("INFO job_manager.py … Runtime env is setting up", "Running entrypoint …") left out. */
+function jobLines(lines: readonly string[]): string[] {
+  return lines.filter(
+    (line) => !/^\d{4}-\d\d-\d\d .*\b(INFO|WARNING)\b/.test(line) && !line.startsWith("Running entrypoint"),
+  );
+}
+
+describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
+  function setup(
+    extra = "",
+    mode = "online",
+    env: Record<string, string> = { WANDB_API_KEY: CANARY_KEY },
+  ): Sandbox {
+    const toml = `[wandb]\nproject = "rayproj"\nentity = "tests"\nmode = "${mode}"\n\n[ray]\nexecutor = "ray"\naddress = "${address}"\nworking_dir = "code"\n${extra}\n`;
+    const box = makeSandbox(tempDir(), toml, env);
+    mkdirSync(join(box.root, "code"));
+    writeFileSync(join(box.root, "code", "hello.py"), 'print("hello from working_dir")\n');
+    return box;
+  }
+
+  it("runs a job from an uploaded working_dir to success", async () => {
+    const box = setup();
+    const job = await launch({ name: "hello", command: ["python3", "hello.py"] }, sandboxOptions(box, "ray"));
+    expect(await job.wait()).toMatchObject({ state: "succeeded", raw: "SUCCEEDED", exitCode: 0 });
+    expect(jobLines(await collect(job.logs()))).toEqual(["hello from working_dir"]);
+  });
+
+  it("skips the upload when Ray already has the package, and uploads again after a change", async () => {
+    const box = setup();
+    const executor = await buildExecutor("ray", {
+      config: box.config,
+      env: box.env,
+      cwd: box.root,
+      homeDir: box.home,
+    });
+    if (executor.profile.executor !== "ray") throw new Error("not a ray profile");
+    const settings = raySettings(executor.profile);
+    const plan = () =>
+      planRay(
+        buildJob({ name: "reuse", command: ["python3", "hello.py"] }, executor.profile, executor.tracking, {
+          cwd: box.root,
+          now: new Date(),
+        }),
+        executor.profile as never,
+        settings,
+      );
+    const client = new RayClient({ address });
+    const uri = packageDirectory(join(box.root, "code"), []).uri;
+    writeFileSync(join(box.root, "code", "nonce.txt"), `${Date.now()} ${Math.random()}`);
+    const changed = packageDirectory(join(box.root, "code"), []).uri;
+    expect(changed).not.toBe(uri);
+    expect(await client.hasPackage(changed)).toBe(false);
+    expect(await submitRay(plan(), client)).toEqual({ uploaded: true });
+    expect(await client.hasPackage(changed)).toBe(true);
+    expect(await submitRay(plan(), client)).toEqual({ uploaded: false });
+  });
+
+  it("reports a failing exit as failed with its code and Ray's message", async () => {
+    const box = setup();
+    const job = await launch({ name: "fail", command: ["sh", "-c", "exit 3"] }, sandboxOptions(box, "ray"));
+    const status = await job.wait();
+    expect(status).toMatchObject({ state: "failed", raw: "FAILED", exitCode: 3 });
+    expect(status.reason).toMatch(/exit code 3|exited with code 3/i);
+  });
+
+  it("cancels a running job via /stop, idempotently", async () => {
+    const box = setup();
+    const job = await launch(
+      { name: "sleepy", command: ["sh", "-c", "echo ready; sleep 60"] },
+      sandboxOptions(box, "ray"),
+    );
+    for (let i = 0; i < 200 && (await job.status()).state !== "running"; i++) await sleep(100);
+    expect(await job.cancel()).toMatchObject({ state: "cancelled", raw: "STOPPED" });
+    expect(await job.cancel()).toMatchObject({ state: "cancelled" });
+  });
+
+  it("follows logs over the WebSocket until the job ends", async () => {
+    const box = setup();
+    const job = await launch(
+      { name: "tick", command: ["sh", "-c", "for i in 1 2 3 4; do echo tick $i; sleep 0.3; done"] },
+      sandboxOptions(box, "ray"),
+    );
+    expect(jobLines(await collect(job.logs({ follow: true })))).toEqual([
+      "tick 1",
+      "tick 2",
+      "tick 3",
+      "tick 4",
+    ]);
+    expect((await job.status()).state).toBe("succeeded");
+  });
+
+  it("asks Ray for the entrypoint resources, and reports impossible ones as pending with Ray's message", async () => {
+    const box = setup("num_cpus = 1\nresources = { slipway_test = 4 }");
+    const job = await launch({ name: "res", command: ["true"] }, sandboxOptions(box, "ray"));
+    expect((await job.wait()).state).toBe("succeeded");
+    // The head has 4 slipway_test: asking for 5 can never be met, which shows the request reached Ray.
+    const never = setup("num_cpus = 1\nresources = { slipway_test = 5 }");
+    const stuck = await launch({ name: "stuck", command: ["true"] }, sandboxOptions(never, "ray"));
+    await sleep(3000);
+    const status = await stuck.status();
+    expect(status.state).toBe("pending");
+    expect(status.reason ?? "").not.toBe("");
+    const cancelled = await stuck.cancel();
+    expect(cancelled.state).toBe("pending");
+    expect(cancelled.reason).toMatch(
+      /^stop requested; Ray stops a job waiting for resources only once it starts/,
+    );
+  });
+
+  it("keeps the W&B key out of the jobs listing, the job's details and its logs; the job still gets it", async () => {
+    const box = setup();
+    const job = await launch(
+      {
+        name: "canary",
+        command: [
+          "sh",
+          "-c",
+          'printf %s "$WANDB_API_KEY" | md5sum; for d in $(printf %s "$PYTHONPATH" | tr : " "); do ls "$d"/slipway_secrets_*/env.sh 2>/dev/null; done; echo end',
+        ],
+      },
+      sandboxOptions(box, "ray"),
+    );
+    await job.wait();
+    const lines = jobLines(await collect(job.logs()));
+    expect(lines).toEqual([`${createHash("md5").update(CANARY_KEY).digest("hex")}  -`, "end"]);
+    for (const path of ["/api/jobs/", `/api/jobs/${job.id}`, `/api/jobs/${job.id}/logs`]) {
+      // Plain HTTP, like curl: Ray redacts env_vars for browser-looking clients such as fetch, which would hide a leak.
+      expect(await get(`${address}${path}`), path).not.toContain(CANARY_KEY);
+    }
+    const dry = runCli(["launch", "-p", "ray", "--dry-run", "--", "python3", "hello.py"], {
+      env: box.env,
+      cwd: box.root,
+    });
+    expect(dry.stdout).toContain("WANDB_API_KEY in a per-job package");
+    expect(dry.stdout + dry.stderr).not.toContain(CANARY_KEY);
+  });
+
+  it("submits once when the answer to the POST is lost, and retries then find the job", async () => {
+    const box = setup();
+    const executor = await buildExecutor("ray", {
+      config: box.config,
+      env: box.env,
+      cwd: box.root,
+      homeDir: box.home,
+    });
+    if (executor.profile.executor !== "ray") throw new Error("not a ray profile");
+    const job = buildJob({ name: "lost", command: ["true"] }, executor.profile, executor.tracking, {
+      cwd: box.root,
+      now: new Date(),
+    });
+    const plan = planRay(job, executor.profile, raySettings(executor.profile));
+    let posts = 0;
+    const flaky: HttpTransport = async (exchange) => {
+      const answer = await nodeHttp(exchange);
+      if (exchange.method === "POST" && exchange.url.endsWith("/api/jobs/")) {
+        posts += 1;
+        // The job was made, but its answer is lost on the way back.
+        if (posts === 1) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+      }
+      return answer;
+    };
+    await submitRay(plan, new RayClient({ address, transport: flaky }));
+    const listing = JSON.parse(await get(`${address}/api/jobs/`)) as { submission_id: string }[];
+    expect(listing.filter((entry) => entry.submission_id === job.id)).toHaveLength(1);
+    expect(posts).toBe(1);
+  });
+
+  it("reattaches from new processes and cleans up, keeping the log", () => {
+    const box = setup();
+    const opts = { env: box.env, cwd: box.root };
+    const launched = runCli(["launch", "-p", "ray", "--detach", "--", "python3", "hello.py"], opts);
+    expect(launched.status, launched.stderr).toBe(0);
+    const id = launched.stdout.trim();
+    expect(jobLines(runCli(["logs", "-f", id], opts).stdout.split("\n"))).toContain("hello from working_dir");
+    expect(runCli(["status", id], opts).stdout).toMatch(/state\s+succeeded \(SUCCEEDED\)/);
+    expect(runCli(["cleanup", id], opts).stderr).toContain(`${id}: deleted from Ray (log kept)`);
+    expect(runCli(["logs", id], opts).stdout).toContain("hello from working_dir");
+  });
+
+  it("bad input: unreachable address, a working_dir that does not exist, a 4xx from Ray", async () => {
+    const away = makeSandbox(tempDir(), '[ray]\nexecutor = "ray"\naddress = "http://127.0.0.1:9"\n', {});
+    const down = await launch({ name: "x", command: ["true"] }, sandboxOptions(away, "ray")).catch(
+      (e: unknown) => e,
+    );
+    expect((down as SlipwayError).message).toBe(
+      "cannot reach the Ray Jobs API at http://127.0.0.1:9: connection refused",
+    );
+
+    const nodir = makeSandbox(
+      tempDir(),
+      `[ray]\nexecutor = "ray"\naddress = "${address}"\nworking_dir = "missing-dir"\n`,
+      {},
+    );
+    const missing = await launch({ name: "x", command: ["true"] }, sandboxOptions(nodir, "ray")).catch(
+      (e: unknown) => e,
+    );
+    expect((missing as SlipwayError).message).toBe(
+      `working_dir ${join(nodir.root, "missing-dir")} does not exist or is not a directory`,
+    );
+
+    const client = new RayClient({ address });
+    const bad = await client.submit({ entrypoint: 3 }).catch((e: unknown) => e);
+    expect((bad as SlipwayError).message).toMatch(
+      /^Ray at http:\/\/127\.0\.0\.1:8265 answered 400 to POST \/api\/jobs\/: /,
+    );
+  });
+});
+
+describeWithEngine(
+  "end-to-end oracle: the real wandb SDK inside a Ray job",
+  combine(rayHead(), wandbPython()),
+  (value) => {
+    const [address, python] = value.split("\n") as [string, string];
+    it("sees env.toml's [wandb] values and the recipe's overrides", async () => {
+      const dir = tempDir();
+      const toml = `[wandb]\nproject = "llm-sft"\nentity = "my-team"\ngroup = "ray"\njob_type = "train"\ntags = ["ray"]\nmode = "offline"\n\n[ray]\nexecutor = "ray"\naddress = "${address}"\nworking_dir = "code"\nenv = { WANDB_DIR = "/tmp", WANDB_SILENT = "true" }\n`;
+      const box = makeSandbox(dir, toml, {});
+      mkdirSync(join(box.root, "code"));
+      copyFileSync(join(import.meta.dirname, "wandb-probe.py"), join(box.root, "code", "wandb-probe.py"));
+      const job = await launch(
+        {
+          name: "probe",
+          command: [python, "wandb-probe.py"],
+          tracking: { notes: "via ray", name: "ray-run" },
+        },
+        sandboxOptions(box, "ray"),
+      );
+      const status = await job.wait();
+      const lines = await collect(job.logs());
+      expect(status, lines.join("\n")).toMatchObject({ state: "succeeded" });
+      const seen = JSON.parse(lines.find((line) => line.startsWith("{")) ?? "{}") as Record<string, unknown>;
+      expect(seen).toMatchObject({
+        project: "llm-sft",
+        entity: "my-team",
+        group: "ray",
+        name: "ray-run",
+        tags: ["ray"],
+        job_type: "train",
+        notes: "via ray",
+        offline: true,
+      });
+    });
+  },
+);
+
+async function get(url: string): Promise<string> {
+  const answer = await nodeHttp({ method: "GET", url, headers: {}, timeoutMs: 30_000 });
+  if (answer.status !== 200) throw new Error(`GET ${url}: ${answer.status} ${answer.body}`);
+  return answer.body;
+}
+
+function combine(...probes: ReturnType<typeof rayHead>[]): ReturnType<typeof rayHead> {
+  const missing = probes.find((probe) => !probe.ok);
+  if (missing !== undefined) return missing;
+  return { ok: true, value: probes.map((probe) => (probe.ok ? probe.value : "")).join("\n") };
+}
