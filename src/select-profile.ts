@@ -34,7 +34,8 @@ export interface SelectedProfile {
 
 const BUILT_IN_FILE = "(built-in local profile)";
 
-const NO_WANDB: WandbSettings = {
+/** `[wandb]` when env.toml has none (or there is no env.toml): nothing set, no key required. */
+export const NO_WANDB_SETTINGS: WandbSettings = {
   project: undefined,
   entity: undefined,
   baseUrl: undefined,
@@ -62,7 +63,7 @@ export function selectProfile(choice: ProfileChoice, runtime: Runtime): Selected
       (choice.profile === undefined || choice.profile === "local") &&
       (choice.executor === undefined || choice.executor === "local");
     // Without env.toml only the built-in local profile exists.
-    if (wantsLocal) return { profile: builtInLocal(), wandb: NO_WANDB, file: undefined };
+    if (wantsLocal) return { profile: builtInLocal(), wandb: NO_WANDB_SETTINGS, file: undefined };
     throw config;
   }
   const wandb = resolveWandb(config, runtime.env);

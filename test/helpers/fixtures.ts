@@ -1,20 +1,10 @@
 import type { LocalProfile, WandbSettings } from "../../src/config/types.ts";
 import type { WandbKeyDetection } from "../../src/env/detect-wandb-key.ts";
 import { Secret } from "../../src/secret.ts";
+import { NO_WANDB_SETTINGS } from "../../src/select-profile.ts";
 import { CANARY_KEY } from "./temp-dir.ts";
 
-export const WANDB: WandbSettings = {
-  project: "llm-sft",
-  entity: "my-team",
-  baseUrl: undefined,
-  name: undefined,
-  group: undefined,
-  jobType: undefined,
-  tags: undefined,
-  notes: undefined,
-  mode: undefined,
-  requireKey: false,
-};
+export const WANDB: WandbSettings = { ...NO_WANDB_SETTINGS, project: "llm-sft", entity: "my-team" };
 
 export const FOUND: WandbKeyDetection = {
   status: "found",

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect, it } from "vitest";
 import { SlipwayError } from "../../src/errors.ts";
-import { planRay } from "../../src/executors/ray/plan.ts";
+import { planRay, type RayPlan } from "../../src/executors/ray/plan.ts";
 import { packageDirectory } from "../../src/executors/ray/package-dir.ts";
 import { nodeHttp, type HttpTransport } from "../../src/executors/ray/http-transport.ts";
 import { RayClient } from "../../src/executors/ray/ray-client.ts";
@@ -46,6 +46,22 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
     return box;
   }
 
+  /** A fresh ray plan for `command` from the sandbox's profile, without submitting it. */
+  async function planFor(box: Sandbox, name: string, command: string[]): Promise<RayPlan> {
+    const executor = await buildExecutor("ray", {
+      config: box.config,
+      env: box.env,
+      cwd: box.root,
+      homeDir: box.home,
+    });
+    if (executor.profile.executor !== "ray") throw new Error("not a ray profile");
+    const job = buildJob({ name, command }, executor.profile, executor.tracking, {
+      cwd: box.root,
+      now: new Date(),
+    });
+    return planRay(job, executor.profile, raySettings(executor.profile));
+  }
+
   it("runs a job from an uploaded working_dir to success", async () => {
     const box = setup();
     const job = await launch({ name: "hello", command: ["python3", "hello.py"] }, sandboxOptions(box, "ray"));
@@ -55,32 +71,16 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
 
   it("skips the upload when Ray already has the package, and uploads again after a change", async () => {
     const box = setup();
-    const executor = await buildExecutor("ray", {
-      config: box.config,
-      env: box.env,
-      cwd: box.root,
-      homeDir: box.home,
-    });
-    if (executor.profile.executor !== "ray") throw new Error("not a ray profile");
-    const settings = raySettings(executor.profile);
-    const plan = () =>
-      planRay(
-        buildJob({ name: "reuse", command: ["python3", "hello.py"] }, executor.profile, executor.tracking, {
-          cwd: box.root,
-          now: new Date(),
-        }),
-        executor.profile as never,
-        settings,
-      );
+    const plan = () => planFor(box, "reuse", ["python3", "hello.py"]);
     const client = new RayClient({ address });
     const uri = packageDirectory(join(box.root, "code"), []).uri;
     writeFileSync(join(box.root, "code", "nonce.txt"), `${Date.now()} ${Math.random()}`);
     const changed = packageDirectory(join(box.root, "code"), []).uri;
     expect(changed).not.toBe(uri);
     expect(await client.hasPackage(changed)).toBe(false);
-    expect(await submitRay(plan(), client)).toEqual({ uploaded: true });
+    expect(await submitRay(await plan(), client)).toEqual({ uploaded: true });
     expect(await client.hasPackage(changed)).toBe(true);
-    expect(await submitRay(plan(), client)).toEqual({ uploaded: false });
+    expect(await submitRay(await plan(), client)).toEqual({ uploaded: false });
   });
 
   it("reports a failing exit as failed with its code and Ray's message", async () => {
@@ -165,18 +165,7 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
 
   it("submits once when the answer to the POST is lost, and retries then find the job", async () => {
     const box = setup();
-    const executor = await buildExecutor("ray", {
-      config: box.config,
-      env: box.env,
-      cwd: box.root,
-      homeDir: box.home,
-    });
-    if (executor.profile.executor !== "ray") throw new Error("not a ray profile");
-    const job = buildJob({ name: "lost", command: ["true"] }, executor.profile, executor.tracking, {
-      cwd: box.root,
-      now: new Date(),
-    });
-    const plan = planRay(job, executor.profile, raySettings(executor.profile));
+    const plan = await planFor(box, "lost", ["true"]);
     let posts = 0;
     const flaky: HttpTransport = async (exchange) => {
       const answer = await nodeHttp(exchange);
@@ -189,7 +178,7 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
     };
     await submitRay(plan, new RayClient({ address, transport: flaky }));
     const listing = JSON.parse(await get(`${address}/api/jobs/`)) as { submission_id: string }[];
-    expect(listing.filter((entry) => entry.submission_id === job.id)).toHaveLength(1);
+    expect(listing.filter((entry) => entry.submission_id === plan.jobId)).toHaveLength(1);
     expect(posts).toBe(1);
   });
 
