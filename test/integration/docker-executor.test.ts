@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { createServer, connect } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect, it } from "vitest";
@@ -183,6 +184,43 @@ describeWithEngine("docker executor on a real dockerd", dockerDaemon(), () => {
     expect(dry.stdout).toContain("WANDB_API_KEY in a 0400 file mounted read-only");
     expect(dry.stdout + dry.stderr).not.toContain(CANARY_KEY);
     await job.cancel();
+  });
+
+  it("sends the create options in the body, never in the request URL", async () => {
+    // A recording pass-through in front of the real daemon: every request line goes by it.
+    const dir = tempDir();
+    const proxySocket = join(dir, "docker.sock");
+    const requestLines: string[] = [];
+    const proxy = createServer((client) => {
+      const upstream = connect("/var/run/docker.sock");
+      // Keep-alive carries several requests per connection: note every request line that passes.
+      client.on("data", (chunk: Buffer) => {
+        for (const line of chunk.toString("latin1").split("\r\n")) {
+          if (/^(GET|HEAD|POST|PUT|DELETE) \S+ HTTP\/1\.1$/.test(line)) requestLines.push(line);
+        }
+      });
+      client.pipe(upstream).pipe(client);
+      client.on("error", () => upstream.destroy());
+      upstream.on("error", () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(proxySocket, resolve));
+    try {
+      const { box } = setup(`host = "unix://${proxySocket}"`);
+      const job = await launch(
+        { name: "url", command: ["sh", "-c", "exit 0"], env: { MARKER: "visible-only-in-the-body" } },
+        sandboxOptions(box, "box"),
+      );
+      await job.wait();
+      const create = requestLines.filter((line) => line.includes("/containers/create"));
+      expect(create).toHaveLength(1);
+      expect(create[0]).toMatch(
+        new RegExp(`^POST /v[0-9.]+/containers/create\\?name=slipway-${job.id} HTTP/1\\.1$`),
+      );
+      expect(requestLines.join("\n")).not.toContain("visible-only-in-the-body");
+      expect(requestLines.join("\n")).not.toContain(CANARY_KEY);
+    } finally {
+      proxy.close();
+    }
   });
 
   it('passes the key in Env with a warning when the profile sets secrets = "env"', async () => {
