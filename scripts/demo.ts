@@ -1,6 +1,7 @@
 // `npm run demo`: launches examples/train.py through the local profile of examples/env.toml, detached, then shows
 // reattaching from new processes: status, the logs (followed to the end) and the final status.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 const root = join(import.meta.dirname, "..");
@@ -22,6 +23,9 @@ function slipway(args: readonly string[], capture = false): string {
 }
 
 const config = ["--config", "examples/env.toml"];
+// The test setup's Python has the W&B SDK, which then logs a real offline run; plain python3 works too.
+const venvPython = join(root, ".venv", "bin", "python");
+const python = existsSync(venvPython) ? venvPython : "python3";
 const id = slipway(
   [
     "launch",
@@ -30,7 +34,7 @@ const id = slipway(
     "local",
     "--detach",
     "--",
-    "python3",
+    python,
     "examples/train.py",
     "--epochs",
     "12",
