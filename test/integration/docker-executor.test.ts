@@ -330,6 +330,24 @@ describeWithEngine("docker executor on a real dockerd", dockerDaemon(), () => {
     });
   });
 
+  it("doctor reaches the daemon", () => {
+    const { box } = setup();
+    const result = runCli(["doctor", "--json"], { env: box.env, cwd: box.root });
+    expect(result.status, result.stdout).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: true,
+      profiles: [
+        {
+          name: "box",
+          ok: true,
+          executorCheck: expect.stringMatching(
+            /^Docker daemon at unix:\/\/\/var\/run\/docker\.sock \(API [0-9.]+\)$/,
+          ) as unknown,
+        },
+      ],
+    });
+  });
+
   it("cleanup removes finished containers and keeps their logs", async () => {
     const { box } = setup();
     const job = await launch(

@@ -194,6 +194,23 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
     expect(runCli(["logs", id], opts).stdout).toContain("hello from working_dir");
   });
 
+  it("doctor reaches the head and names the key's source", () => {
+    const box = setup();
+    const result = runCli(["doctor", "--json"], { env: box.env, cwd: box.root });
+    expect(result.status, result.stdout).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: true,
+      profiles: [
+        {
+          name: "ray",
+          ok: true,
+          key: "WANDB_API_KEY for api.forge.coreweave.com",
+          executorCheck: expect.stringMatching(/^Ray 2\.\d+\.\d+ Jobs API at /) as unknown,
+        },
+      ],
+    });
+  });
+
   it("bad input: unreachable address, a working_dir that does not exist, a 4xx from Ray", async () => {
     const away = makeSandbox(tempDir(), '[ray]\nexecutor = "ray"\naddress = "http://127.0.0.1:9"\n', {});
     const down = await launch({ name: "x", command: ["true"] }, sandboxOptions(away, "ray")).catch(

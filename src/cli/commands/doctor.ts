@@ -112,9 +112,19 @@ async function checkExecutor(
         return { ok: false, text: error instanceof Error ? error.message : String(error) };
       }
     }
+    case "ray": {
+      const { raySettings } = await import("../../executors/ray/settings.ts");
+      const { RayClient } = await import("../../executors/ray/ray-client.ts");
+      const settings = raySettings(profile);
+      try {
+        const version = await new RayClient({ address: settings.address, token: settings.token }).version();
+        return { ok: true, text: `Ray ${version} Jobs API at ${settings.address}` };
+      } catch (error) {
+        return { ok: false, text: error instanceof Error ? error.message : String(error) };
+      }
+    }
     case "slurm":
     case "kubernetes":
-    case "ray":
       return { ok: false, text: `the ${profile.executor} executor is not built yet` };
   }
 }
