@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "vitest";
 
@@ -254,4 +254,144 @@ function probeRay(): EngineProbe {
     };
   }
   return { ok: true, value: address };
+}
+
+const SLURM_START = "bash scripts/slurm/start-cluster.sh";
+const SLURM_CONNECTION_FILE = "/tmp/slipway-slurm/connection.json";
+const SLURM_NODE_COUNT = 3;
+
+/** How to reach the Slurm test cluster over SSH: the value of {@link slurmCluster}, as JSON. */
+export interface SlurmClusterAccess {
+  /** The login node (an sshd for the cluster): 127.0.0.1, port 2222. */
+  readonly host: string;
+  readonly port: number;
+  /** The login user (not root); sbatch as this user works, its home is shared by all nodes. */
+  readonly user: string;
+  /** Path of the test private key (ed25519, no passphrase; readable by root only). */
+  readonly identity: string;
+  /** Path of a known_hosts file with the login node's and the jump host's keys ([host]:port lines). */
+  readonly knownHosts: string;
+  /** An sshd that only forwards to the login node (ProxyJump tests): 127.0.0.2, port 2223, same user and key. */
+  readonly jumpHost: string;
+  readonly jumpPort: number;
+}
+
+/**
+ * The options for the system `ssh` client to reach the cluster with the test key and pinned host keys, without
+ * prompts or the user's own ssh config (prepend `-F /dev/null` or another config file to the argument list).
+ */
+export function slurmSshOptions(access: SlurmClusterAccess): string[] {
+  return [
+    "-o",
+    `IdentityFile=${access.identity}`,
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    `UserKnownHostsFile=${access.knownHosts}`,
+    "-o",
+    "GlobalKnownHostsFile=/dev/null",
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "ConnectTimeout=5",
+  ];
+}
+
+let slurmProbe: EngineProbe | undefined;
+
+/**
+ * A real 3-node Slurm cluster reachable over SSH: value is a {@link SlurmClusterAccess} as JSON, read from
+ * /tmp/slipway-slurm/connection.json. Ok when `ssh` into the login node with that key and known_hosts runs
+ * `sinfo -h -o %n` and sees 3 nodes. `.ci/run` starts the cluster through scripts/slurm/start-cluster.sh (Debian's
+ * Slurm 22.05 with munge; slurmd's node1..node3 in their own network namespaces; no accounting database).
+ */
+export function slurmCluster(): EngineProbe {
+  slurmProbe ??= probeSlurm();
+  return slurmProbe;
+}
+
+function probeSlurm(): EngineProbe {
+  const fix = `run ${SLURM_START}`;
+  let access: SlurmClusterAccess;
+  try {
+    const parsed = JSON.parse(readFileSync(SLURM_CONNECTION_FILE, "utf8")) as Partial<
+      Record<string, unknown>
+    >;
+    const { host, port, user, identity, knownHosts, jumpHost, jumpPort } = parsed;
+    if (
+      typeof host !== "string" ||
+      typeof port !== "number" ||
+      typeof user !== "string" ||
+      typeof identity !== "string" ||
+      typeof knownHosts !== "string" ||
+      typeof jumpHost !== "string" ||
+      typeof jumpPort !== "number"
+    ) {
+      return {
+        ok: false,
+        reason: `${SLURM_CONNECTION_FILE} lacks host/port/user/identity/knownHosts/jumpHost/jumpPort; ${fix}`,
+      };
+    }
+    access = { host, port, user, identity, knownHosts, jumpHost, jumpPort };
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    const why =
+      code === "ENOENT"
+        ? "is missing (no cluster started, or it was stopped)"
+        : `is unreadable (${String(e)})`;
+    return { ok: false, reason: `no Slurm test cluster: ${SLURM_CONNECTION_FILE} ${why}; ${fix}` };
+  }
+  try {
+    accessSync(access.identity, constants.R_OK);
+  } catch (e) {
+    return {
+      ok: false,
+      reason: `the test key ${access.identity} is not readable here (${String(e)}); run the tests as root, like ${SLURM_START}`,
+    };
+  }
+  const target = `${access.user}@${access.host}:${access.port}`;
+  const result = spawnSync(
+    "ssh",
+    [
+      "-F",
+      "/dev/null",
+      ...slurmSshOptions(access),
+      "-p",
+      String(access.port),
+      `${access.user}@${access.host}`,
+      "sinfo -h -o %n",
+    ],
+    { encoding: "utf8", timeout: 30_000 },
+  );
+  if (result.error !== undefined) {
+    if ((result.error as { code?: unknown }).code === "ENOENT") {
+      return { ok: false, reason: `no ssh client on PATH to reach ${target}; install openssh-client` };
+    }
+    return { ok: false, reason: `"ssh ${target} sinfo -h -o %n" failed (${result.error.message}); ${fix}` };
+  }
+  if (result.status !== 0) {
+    const last = result.stderr.trim().split("\n").pop() ?? "";
+    const what = result.status === 255 ? "ssh failed" : `sinfo exited with ${String(result.status)}`;
+    return {
+      ok: false,
+      reason: `"ssh ${target} sinfo -h -o %n": ${what}${last === "" ? "" : ` (${last})`}; ${fix}`,
+    };
+  }
+  const nodes = [
+    ...new Set(
+      result.stdout
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line !== ""),
+    ),
+  ];
+  if (nodes.length !== SLURM_NODE_COUNT) {
+    return {
+      ok: false,
+      reason: `"ssh ${target} sinfo -h -o %n" lists ${nodes.length} node(s) (${nodes.join(", ")}), not ${SLURM_NODE_COUNT}; run bash scripts/slurm/stop-cluster.sh && ${SLURM_START}`,
+    };
+  }
+  return { ok: true, value: JSON.stringify(access) };
 }
