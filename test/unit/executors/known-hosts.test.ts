@@ -169,7 +169,8 @@ describe("knownHostsLine", () => {
 describe("against real OpenSSH output", () => {
   const sshKeygen = "/usr/bin/ssh-keygen";
   const tempDir = useTempDirs();
-  const missing = !existsSync(sshKeygen);
+  // Skipped with a reason locally; in CI (CI=true) it runs, and a missing ssh-keygen fails it.
+  const missing = !existsSync(sshKeygen) && process.env["CI"] !== "true";
   if (missing) console.warn(`skipping the OpenSSH test: ${sshKeygen} not found`);
 
   it.skipIf(missing)("matches entries hashed by ssh-keygen -H", () => {
