@@ -111,7 +111,8 @@ function profileName(config: LoadedConfig, choice: ProfileChoice, runtime: Runti
   });
 }
 
-function builtInLocal(): LocalProfile {
+/** The local profile slipway uses when env.toml has none: every default, inheriting the launching environment. */
+export function builtInLocal(): LocalProfile {
   return {
     name: "local",
     file: BUILT_IN_FILE,

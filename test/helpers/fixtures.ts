@@ -1,7 +1,7 @@
 import type { LocalProfile, WandbSettings } from "../../src/config/types.ts";
 import type { WandbKeyDetection } from "../../src/env/detect-wandb-key.ts";
 import { Secret } from "../../src/secret.ts";
-import { NO_WANDB_SETTINGS } from "../../src/select-profile.ts";
+import { builtInLocal, NO_WANDB_SETTINGS } from "../../src/select-profile.ts";
 import { CANARY_KEY } from "./temp-dir.ts";
 
 export const WANDB: WandbSettings = { ...NO_WANDB_SETTINGS, project: "llm-sft", entity: "my-team" };
@@ -28,14 +28,4 @@ export const MISSING: WandbKeyDetection = {
   warnings: [],
 };
 
-export const LOCAL_PROFILE: LocalProfile = {
-  name: "local",
-  file: "/repo/env.toml",
-  executor: "local",
-  env: {},
-  workdir: undefined,
-  resources: { nodes: 1, gpusPerNode: 0, nprocPerNode: 1, cpusPerNode: undefined, memory: undefined },
-  launcher: "none",
-  inheritEnv: true,
-  graceSeconds: 10,
-};
+export const LOCAL_PROFILE: LocalProfile = { ...builtInLocal(), file: "/repo/env.toml" };
