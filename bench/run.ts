@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nodeHttp } from "../src/executors/ray/http-transport.ts";
 import { dryRun, launch } from "../src/index.ts";
+import { benchSlurm } from "./slurm.ts";
 
 const root = join(import.meta.dirname, "..");
 const cli = join(root, "dist", "cli.js");
@@ -73,6 +74,7 @@ const raw = await timeAsync(rawSpawn);
 const launched = await timeAsync(viaLaunch);
 const dockerRows = await benchDocker();
 const rayRows = await benchRay();
+const slurmRows = await benchSlurm(sandbox, env, home);
 rmSync(sandbox, { recursive: true, force: true });
 
 const rows: [string, number, string][] = [
@@ -86,7 +88,7 @@ const rows: [string, number, string][] = [
     `${(launched / raw).toFixed(2)}× raw; +${(launched - raw).toFixed(1)} ms; target ≤ +30 ms`,
   ],
 ];
-rows.push(...dockerRows, ...rayRows);
+rows.push(...dockerRows, ...rayRows, ...slurmRows);
 console.log(`slipway bench on Node ${process.version}, median of ${runs} runs`);
 for (const [name, ms, note] of rows)
   console.log(`${name.padEnd(42)} ${ms.toFixed(1).padStart(7)} ms   ${note}`);

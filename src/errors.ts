@@ -29,7 +29,8 @@ export type ErrorCode =
   | "IMAGE_NOT_FOUND"
   | "MOUNT_SOURCE_MISSING"
   | "GPU_UNAVAILABLE"
-  | "NO_SHELL";
+  | "NO_SHELL"
+  | "PACKAGE_FAILED";
 
 /** Options shared by every slipway error. */
 export interface SlipwayErrorOptions {

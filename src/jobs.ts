@@ -15,8 +15,8 @@ import type { JobRecord } from "./store/job-record.ts";
  * ```
  */
 export async function getJob(id?: string, options: RuntimeOptions = {}): Promise<JobHandle> {
-  const { store } = runtimeOf(options);
-  return attachJob(store.read(store.resolve(id)), { store });
+  const { store, env, homeDir } = runtimeOf(options);
+  return attachJob(store.read(store.resolve(id)), { store, env, homeDir });
 }
 
 /**
@@ -42,7 +42,7 @@ export interface JobSummary {
  * ```
  */
 export async function listJobs(options: RuntimeOptions = {}): Promise<JobSummary[]> {
-  const { store } = runtimeOf(options);
+  const { store, env, homeDir } = runtimeOf(options);
   return Promise.all(
     store.list().map(async (record) => {
       const stored: JobStatus = {
@@ -53,7 +53,7 @@ export async function listJobs(options: RuntimeOptions = {}): Promise<JobSummary
       };
       if (TERMINAL_STATES.has(record.state)) return { record, status: stored };
       try {
-        return { record, status: await (await attachJob(record, { store })).status() };
+        return { record, status: await (await attachJob(record, { store, env, homeDir })).status() };
       } catch {
         // An executor that cannot be reached (or is not built) must not hide the rest of the list.
         return { record, status: { ...stored, state: "unknown" as const } };

@@ -1,7 +1,7 @@
 import { buildExecutor } from "./build-executor.ts";
 import { checkCapabilities } from "./executors/check-capabilities.ts";
 import type { Executor, JobHandle, Plan } from "./executors/types.ts";
-import { buildJob, type Job } from "./job/job.ts";
+import { buildJob, type Job, type JobDependency } from "./job/job.ts";
 import type { Recipe } from "./job/recipe.ts";
 import { runtimeOf, type RuntimeOptions } from "./runtime.ts";
 import type { ProfileChoice } from "./select-profile.ts";
@@ -23,6 +23,8 @@ import type { JobRecord } from "./store/job-record.ts";
 export interface LaunchOptions extends ProfileChoice, RuntimeOptions {
   /** Let this process exit while the job goes on (default false: the process stays until the job ends). */
   readonly detach?: boolean;
+  /** With `package = "git"`: ship uncommitted changes and untracked files instead of refusing a dirty tree. */
+  readonly allowDirty?: boolean;
   /** Receives warnings such as "no W&B key found, running offline" (default: printed to stderr). */
   readonly onNotice?: (message: string) => void;
 }
@@ -74,7 +76,10 @@ export async function launch(recipe: Recipe, options: LaunchOptions = {}): Promi
   runtime.store.create(initialRecord(executor, job, plan));
   let handle: JobHandle;
   try {
-    handle = await executor.submit(plan, { detach: options.detach ?? false });
+    handle = await executor.submit(plan, {
+      detach: options.detach ?? false,
+      allowDirty: options.allowDirty ?? false,
+    });
   } catch (error) {
     runtime.store.update(job.id, {
       state: "failed",
@@ -117,12 +122,25 @@ async function prepare(
   const executor = await buildExecutor(options.profile, options);
   const notify = options.onNotice ?? ((message: string) => process.stderr.write(`slipway: ${message}\n`));
   for (const notice of [...executor.tracking.notices, ...executor.notices]) notify(notice);
+  const { store } = runtimeOf(options);
   const job = buildJob(recipe, executor.profile, executor.tracking, {
     cwd: options.cwd ?? process.cwd(),
     now: new Date(),
+    findJob: (idOrPrefix) => dependencyOf(store.read(store.resolve(idOrPrefix))),
   });
   checkCapabilities(job, executor.capabilities);
   return { executor, job, plan: executor.plan(job) };
+}
+
+function dependencyOf(record: JobRecord): JobDependency {
+  const { target } = record.detail;
+  return {
+    id: record.id,
+    executor: record.executor,
+    nativeId: record.nativeId,
+    target: typeof target === "string" ? target : undefined,
+    state: record.state,
+  };
 }
 
 function initialRecord(executor: Executor, job: Job, plan: Plan): JobRecord {

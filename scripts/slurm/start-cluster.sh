@@ -19,6 +19,9 @@
 # Login user: `slipway` (home /tmp/slipway-slurm/home/slipway, shared by all nodes like an NFS home), public-key only:
 # the key pair, known_hosts and an ssh client config (Host slurm-test, slurm-test-jump, slurm-test-via-jump) are in
 # /tmp/slipway-slurm/ssh; /tmp/slipway-slurm/connection.json has the connection details for the tests.
+# Jobs' Python: /opt/slipway-test/venv (Debian's python3 with the pinned wandb, readable by every user), made by
+# scripts/slurm/setup-cluster-python.sh before anything else (also for an already running cluster), named as
+# "python" in connection.json.
 # Settings: SLIPWAY_SLURM_CPUS (CPUs advertised per node, default 8; on a running cluster it takes effect only after
 # stop-cluster.sh), SLIPWAY_SLURM_TIMEOUT (seconds to wait for the cluster, default 60).
 set -euo pipefail
@@ -129,12 +132,41 @@ slurm-cluster: up ($(versions)); took $(secs $(($(now_ms) - T0)))${phases:+ ($ph
   login node:  ssh -F $SSH_CONFIG slurm-test   (= ssh -p $LOGIN_PORT -i $SSH_DIR/id_ed25519 -o UserKnownHostsFile=$SSH_DIR/known_hosts $USER_NAME@$LOGIN_HOST)
   jump host:   ssh -F $SSH_CONFIG slurm-test-jump ($JUMP_HOST:$JUMP_PORT); through it: ssh -F $SSH_CONFIG slurm-test-via-jump
   nodes:       $(joined "${list[@]}") (controller slurmctl $CTL_IP; partition debug; $CPUS CPUs each)
+  python:      $CLUSTER_PYTHON (for jobs: Debian's python3 with $(grep -E '^wandb==' "$ROOT/requirements-test.txt"))
   details:     $STATE/connection.json; logs in $STATE/log; slurm commands as root: $STATE/bin/in-cluster sinfo
 EOF
 }
 
+# Written whole, then renamed: tests may read it at any moment.
+write_connection() {
+  cat >"$STATE/connection.json.tmp" <<EOF
+{
+  "host": "$LOGIN_HOST",
+  "port": $LOGIN_PORT,
+  "user": "$USER_NAME",
+  "identity": "$SSH_DIR/id_ed25519",
+  "knownHosts": "$SSH_DIR/known_hosts",
+  "jumpHost": "$JUMP_HOST",
+  "jumpPort": $JUMP_PORT,
+  "sshConfig": "$SSH_CONFIG",
+  "slurmConf": "$CONF",
+  "python": "$CLUSTER_PYTHON",
+  "nodes": [$(printf '"%s", ' "${NODES[@]}" | sed 's/, $//')]
+}
+EOF
+  mv "$STATE/connection.json.tmp" "$STATE/connection.json"
+}
+# Succeeds if connection.json names this script's python (one written by an older version does not).
+connection_current() { grep -qF "\"python\": \"$CLUSTER_PYTHON\"," "$STATE/connection.json" 2>/dev/null; }
+
+# --- jobs' Python --------------------------------------------------------------------------------------------------
+# Its own lock; a few ms when ready (cold: see that script).
+CLUSTER_PYTHON=$(bash "$ROOT/scripts/slurm/setup-cluster-python.sh") ||
+  die "no Python for the cluster's jobs (scripts/slurm/setup-cluster-python.sh failed)"
+phase_done "python"
+
 # --- fast path ---------------------------------------------------------------------------------------------------
-if cluster_up; then
+if cluster_up && connection_current; then
   print_summary
   exit 0
 fi
@@ -142,6 +174,8 @@ fi
 exec 9>"$LOCK"
 flock -w 300 9 || die "timed out waiting for the lock $LOCK (another start-cluster.sh still running?)"
 if cluster_up; then
+  # Up, but started by an older version of this script: only connection.json lacks something, no restart.
+  connection_current || write_connection
   print_summary
   exit 0
 fi
@@ -288,7 +322,9 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$MUNGE_SOCKET
+# cred_expire (default 120 s) is also how long a requeued job waits before it may start again; 10 s keeps the
+# retry test short. Real clusters keep their own value.
+AuthInfo=socket=$MUNGE_SOCKET,cred_expire=10
 StateSaveLocation=$STATE/slurm/state
 SlurmdSpoolDir=$STATE/slurm/spool/%n
 SlurmctldPidFile=$STATE/run/slurmctld.pid
@@ -525,18 +561,5 @@ out=$(ssh_via_jump 'sinfo -h -o %n' 2>&1) || fail "ssh through the jump host fai
 [ "$(sort <<<"$out" | tr '\n' ' ')" = "${NODES[*]} " ] || fail "sinfo over ssh printed: $out"
 phase_done "ssh check"
 
-cat >"$STATE/connection.json" <<EOF
-{
-  "host": "$LOGIN_HOST",
-  "port": $LOGIN_PORT,
-  "user": "$USER_NAME",
-  "identity": "$SSH_DIR/id_ed25519",
-  "knownHosts": "$SSH_DIR/known_hosts",
-  "jumpHost": "$JUMP_HOST",
-  "jumpPort": $JUMP_PORT,
-  "sshConfig": "$SSH_CONFIG",
-  "slurmConf": "$CONF",
-  "nodes": [$(printf '"%s", ' "${NODES[@]}" | sed 's/, $//')]
-}
-EOF
+write_connection
 print_summary

@@ -1,7 +1,8 @@
-import { Command, CommanderError, Option } from "@commander-js/extra-typings";
+import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { paint } from "./output.ts";
 
 const EXECUTORS = ["local", "docker", "slurm", "kubernetes", "ray"] as const;
+const LAUNCHER_NAMES = ["none", "torchrun"] as const;
 
 /**
  * Runs the slipway CLI and returns its exit code. Command modules are imported when their command runs, so
@@ -36,6 +37,13 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("-n, --name <name>", "job name (default: from the command)")
     .option("-e, --env <NAME=VALUE>", "set a variable for the job (repeatable)", collect, [] as string[])
     .option("--workdir <dir>", "working directory of the job")
+    .addOption(new Option("--launcher <name>", "how the command starts on each node").choices(LAUNCHER_NAMES))
+    .option("--nodes <n>", "number of nodes", count("--nodes", 1))
+    .option("--gpus-per-node <n>", "GPUs per node", count("--gpus-per-node", 0))
+    .option("--array <spec>", 'job array, as Slurm writes it: "0-15%4" runs 16 tasks, 4 at a time')
+    .option("--depends-on <id>", "start after this job succeeded (repeatable)", collect, [] as string[])
+    .option("--retries <n>", "requeue a failed run up to n times", count("--retries", 0))
+    .option("--allow-dirty", 'with package = "git": ship uncommitted changes and untracked files too')
     .option("--dry-run", "print what would be submitted, secrets as ***, and start nothing")
     .option("-d, --detach", "print the job id and return; the job goes on")
     .option("-f, --follow", "with --detach: still stream the logs (Ctrl-C stops following, not the job)")
@@ -62,6 +70,11 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .argument("[id]", "job id or a unique prefix")
     .option("-f, --follow", "keep printing until the job ends")
     .addOption(new Option("--stream <name>", "which output").choices(["stdout", "stderr", "all"] as const))
+    .option(
+      "--index <n>",
+      "for a job array: the task whose output to print (default: the first)",
+      count("--index", 0),
+    )
     .action(async (id, options) => {
       const { runLogs } = await import("./commands/logs.ts");
       exitCode = await runLogs(id, options);
@@ -139,4 +152,14 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** A parser for an integer option of at least `min`. */
+function count(flag: string, min: number): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value) || Number(value) < min) {
+      throw new InvalidArgumentError(`${flag} takes a whole number ≥ ${min}, got "${value}"`);
+    }
+    return Number(value);
+  };
 }

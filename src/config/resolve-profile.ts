@@ -26,7 +26,13 @@ type PendingKind = Exclude<ExecutorKind, "local">;
 // Defaults of executor-specific settings; common defaults are filled in `baseOf`.
 const SETTING_DEFAULTS: Readonly<Record<PendingKind, Readonly<Record<string, unknown>>>> = {
   docker: { pull: "missing", init: true, secrets: "file", rm: false },
-  slurm: { host_key_policy: "strict", tunnel: "ssh", remote_job_dir: "~/.slipway/jobs", package: "none" },
+  slurm: {
+    host_key_policy: "strict",
+    tunnel: "ssh",
+    remote_job_dir: "~/.slipway/jobs",
+    package: "none",
+    retries: 0,
+  },
   kubernetes: { namespace: "default" },
   ray: {},
 };

@@ -62,6 +62,9 @@ export const slurmProfileSchema = z
     setup: z
       .array(str())
       .describe("Shell lines run in the job script before the command, e.g. module loads."),
+    retries: int(0)
+      .describe("Times a failed job is requeued and run again (default 0).")
+      .meta({ default: 0 }),
     package: choice(["none", "git"])
       .describe("How code reaches the cluster: `none` (already there) or `git` (default none).")
       .meta({ default: "none" }),

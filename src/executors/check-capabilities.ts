@@ -23,5 +23,14 @@ export function checkCapabilities(job: Job, capabilities: Capabilities): void {
   if (job.image !== undefined && unsupported["container-image"] !== undefined) {
     reasons.push(`image = "${job.image}": ${unsupported["container-image"]}`);
   }
+  if (job.array !== undefined && unsupported.array !== undefined) {
+    reasons.push(`array = "${job.array}": ${unsupported.array}`);
+  }
+  if (job.dependsOn.length > 0 && unsupported.dependencies !== undefined) {
+    reasons.push(`dependsOn = ${job.dependsOn.map((d) => d.id).join(", ")}: ${unsupported.dependencies}`);
+  }
+  if (job.retries !== undefined && job.retries > 0 && unsupported.retries !== undefined) {
+    reasons.push(`retries = ${job.retries}: ${unsupported.retries}`);
+  }
   if (reasons.length > 0) throw new UnsupportedError(job.executor, reasons);
 }

@@ -6,8 +6,7 @@ import type { ExecutorContext } from "./context.ts";
 import type { CleanupResult, Executor, JobHandle } from "./types.ts";
 
 /** Which issue builds each executor that is not here yet; README's executor table says the same. */
-const NOT_BUILT: Readonly<Record<Exclude<ExecutorKind, "local" | "docker" | "ray">, string>> = {
-  slurm: "issue #4",
+const NOT_BUILT: Readonly<Record<Exclude<ExecutorKind, "local" | "docker" | "ray" | "slurm">, string>> = {
   kubernetes: "a later issue",
 };
 
@@ -38,7 +37,10 @@ export async function createExecutor(
       const { createRayExecutor } = await import("./ray/index.ts");
       return createRayExecutor(profile, tracking, context);
     }
-    case "slurm":
+    case "slurm": {
+      const { createSlurmExecutor } = await import("./slurm/index.ts");
+      return createSlurmExecutor(profile, tracking, context);
+    }
     case "kubernetes":
       throw notBuilt(profile.executor, profile.name);
   }
@@ -55,7 +57,7 @@ export async function createExecutor(
  */
 export async function attachJob(
   record: JobRecord,
-  context: Pick<ExecutorContext, "store">,
+  context: Pick<ExecutorContext, "store"> & Partial<Pick<ExecutorContext, "env" | "homeDir">>,
 ): Promise<JobHandle> {
   switch (record.executor) {
     case "local": {
@@ -70,7 +72,10 @@ export async function attachJob(
       const { attachRay } = await import("./ray/index.ts");
       return attachRay(record, context);
     }
-    case "slurm":
+    case "slurm": {
+      const { attachSlurm } = await import("./slurm/index.ts");
+      return attachSlurm(record, context);
+    }
     case "kubernetes":
       throw notBuilt(record.executor, record.profile);
   }
@@ -105,7 +110,10 @@ export async function cleanupJob(
   }
 }
 
-function notBuilt(kind: Exclude<ExecutorKind, "local" | "docker" | "ray">, profile: string): SlipwayError {
+function notBuilt(
+  kind: Exclude<ExecutorKind, "local" | "docker" | "ray" | "slurm">,
+  profile: string,
+): SlipwayError {
   return new SlipwayError(
     "EXECUTOR_NOT_BUILT",
     `profile "${profile}" uses the ${kind} executor, which is not built yet (${NOT_BUILT[kind]})`,

@@ -76,6 +76,8 @@ export interface LogOptions {
   readonly follow?: boolean;
   readonly stream?: LogStream;
   readonly signal?: AbortSignal;
+  /** For a job array: which task's logs (default: the first index). */
+  readonly index?: number;
 }
 
 /**
@@ -117,7 +119,15 @@ export interface CleanupResult {
  * if (why !== undefined) console.log(`${executor.kind} cannot: ${why}`);
  * ```
  */
-export type Feature = "multi-node" | "torchrun" | "container-image" | "detach" | "reattach";
+export type Feature =
+  | "multi-node"
+  | "torchrun"
+  | "container-image"
+  | "detach"
+  | "reattach"
+  | "array"
+  | "dependencies"
+  | "retries";
 
 /**
  * What an executor can do, as data: each unsupported feature maps to a human reason.
@@ -187,4 +197,6 @@ export interface Executor<P extends Plan = Plan> {
 export interface SubmitOptions {
   /** Let the launching process exit while the job goes on (default: the process stays until the job ends). */
   readonly detach?: boolean;
+  /** Ship uncommitted changes and untracked files when the profile packages code with git (default false). */
+  readonly allowDirty?: boolean;
 }

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { ExecutorKind, Launcher, Resources } from "../config/types.ts";
 import { jobTrackingEnv, type TrackingEnv } from "../env/tracking-env.ts";
 import { SlipwayError } from "../errors.ts";
+import type { JobState } from "../executors/types.ts";
 import { isSecret, Secret } from "../secret.ts";
 import { newJobId } from "./job-id.ts";
 import type { Recipe } from "./recipe.ts";
@@ -42,6 +43,32 @@ export interface Job {
   readonly launchDir: string;
   /** ISO time the job was built. */
   readonly createdAt: string;
+  /** A job array as Slurm writes it (`"0-15%4"`), or `undefined` for a single job. */
+  readonly array: string | undefined;
+  /** Jobs that must succeed before this one starts, as recorded when they were launched. */
+  readonly dependsOn: readonly JobDependency[];
+  /** How many times a failed run is started again; `undefined` leaves it to the profile. */
+  readonly retries: number | undefined;
+}
+
+/**
+ * A job another job waits for, as its record in the job store says.
+ *
+ * @example
+ * ```ts
+ * const { job } = await dryRun({ name: "eval", command: ["python", "eval.py"], dependsOn: ["train-k3j9x2"] },
+ *   { profile: "cluster" });
+ * job.dependsOn[0]?.nativeId; // "4242", the Slurm id of train-k3j9x2
+ * ```
+ */
+export interface JobDependency {
+  readonly id: string;
+  readonly executor: ExecutorKind;
+  /** The executor's id of the job; empty when it was never submitted. */
+  readonly nativeId: string;
+  /** Where it runs, as its executor records it (for Slurm, the cluster's `user@host:port`). */
+  readonly target: string | undefined;
+  readonly state: JobState;
 }
 
 /** What {@link buildJob} reads from the world; injected so tests can pin them. */
@@ -49,6 +76,8 @@ export interface BuildJobContext {
   readonly cwd: string;
   readonly now: Date;
   readonly random?: (size: number) => Uint8Array;
+  /** Finds a job named in `dependsOn` (by id or unique prefix); without it, `dependsOn` is refused. */
+  readonly findJob?: (idOrPrefix: string) => JobDependency;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -83,6 +112,7 @@ export function buildJob(
   const gpusPerNode = recipe.resources?.gpusPerNode ?? profile.resources.gpusPerNode;
   checkCount("resources.nodes", nodes, 1);
   checkCount("resources.gpusPerNode", gpusPerNode, 0);
+  if (recipe.retries !== undefined) checkCount("retries", recipe.retries, 0);
   const workdir = recipe.workdir ?? profile.workdir;
   return {
     id,
@@ -109,6 +139,13 @@ export function buildJob(
     image: recipe.image,
     launchDir: context.cwd,
     createdAt: context.now.toISOString(),
+    array: recipe.array,
+    dependsOn: (recipe.dependsOn ?? []).map((id) => {
+      if (context.findJob === undefined)
+        invalidRecipe("recipe.dependsOn needs the job store to find its jobs");
+      return context.findJob(id);
+    }),
+    retries: recipe.retries,
   };
 }
 

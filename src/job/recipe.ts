@@ -48,4 +48,10 @@ export interface Recipe {
   readonly image?: string;
   readonly launcher?: Launcher;
   readonly tracking?: TrackingOverrides;
+  /** A job array, as Slurm writes it: `"0-15%4"` (16 tasks, 4 at a time), `"1,3,5"`, `"0-10:2"`. */
+  readonly array?: string;
+  /** Ids (or unique prefixes) of slipway jobs that must succeed before this one starts. */
+  readonly dependsOn?: readonly string[];
+  /** How many times a failed run is requeued and started again (default 0). */
+  readonly retries?: number;
 }

@@ -274,6 +274,11 @@ export interface SlurmClusterAccess {
   /** An sshd that only forwards to the login node (ProxyJump tests): 127.0.0.2, port 2223, same user and key. */
   readonly jumpHost: string;
   readonly jumpPort: number;
+  /**
+   * A Python that jobs can run (they run as `user`): /opt/slipway-test/venv/bin/python, Debian's python3 with the
+   * wandb pinned in requirements-test.txt. Absent in a connection.json written before it existed.
+   */
+  readonly python?: string;
 }
 
 /**
@@ -319,7 +324,7 @@ function probeSlurm(): EngineProbe {
     const parsed = JSON.parse(readFileSync(SLURM_CONNECTION_FILE, "utf8")) as Partial<
       Record<string, unknown>
     >;
-    const { host, port, user, identity, knownHosts, jumpHost, jumpPort } = parsed;
+    const { host, port, user, identity, knownHosts, jumpHost, jumpPort, python } = parsed;
     if (
       typeof host !== "string" ||
       typeof port !== "number" ||
@@ -334,7 +339,16 @@ function probeSlurm(): EngineProbe {
         reason: `${SLURM_CONNECTION_FILE} lacks host/port/user/identity/knownHosts/jumpHost/jumpPort; ${fix}`,
       };
     }
-    access = { host, port, user, identity, knownHosts, jumpHost, jumpPort };
+    access = {
+      host,
+      port,
+      user,
+      identity,
+      knownHosts,
+      jumpHost,
+      jumpPort,
+      ...(typeof python === "string" ? { python } : {}),
+    };
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     const why =

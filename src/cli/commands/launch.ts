@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ExecutorKind } from "../../config/types.ts";
+import type { ExecutorKind, Launcher } from "../../config/types.ts";
 import { SlipwayError } from "../../errors.ts";
 import type { JobHandle, JobStatus } from "../../executors/types.ts";
 import { dryRun, launch } from "../../launch.ts";
@@ -15,6 +15,13 @@ export interface LaunchFlags {
   readonly name?: string;
   readonly env: readonly string[];
   readonly workdir?: string;
+  readonly launcher?: Launcher;
+  readonly nodes?: number;
+  readonly gpusPerNode?: number;
+  readonly array?: string;
+  readonly dependsOn: readonly string[];
+  readonly retries?: number;
+  readonly allowDirty?: true;
   readonly dryRun?: true;
   readonly detach?: true;
   readonly follow?: true;
@@ -28,12 +35,25 @@ export async function runLaunch(command: readonly string[], flags: LaunchFlags):
     command,
     env: parseEnvFlags(flags.env),
     ...(flags.workdir === undefined ? {} : { workdir: flags.workdir }),
+    ...(flags.launcher === undefined ? {} : { launcher: flags.launcher }),
+    ...(flags.nodes === undefined && flags.gpusPerNode === undefined
+      ? {}
+      : {
+          resources: {
+            ...(flags.nodes === undefined ? {} : { nodes: flags.nodes }),
+            ...(flags.gpusPerNode === undefined ? {} : { gpusPerNode: flags.gpusPerNode }),
+          },
+        }),
+    ...(flags.array === undefined ? {} : { array: flags.array }),
+    ...(flags.dependsOn.length === 0 ? {} : { dependsOn: flags.dependsOn }),
+    ...(flags.retries === undefined ? {} : { retries: flags.retries }),
   };
   const options = {
     profile: flags.profile,
     executor: flags.executor,
     config: flags.config,
     detach: flags.detach === true,
+    allowDirty: flags.allowDirty === true,
     onNotice: (message: string) => {
       say(paint("yellow", message, process.stderr));
     },

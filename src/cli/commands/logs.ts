@@ -4,7 +4,7 @@ import { pipeLogs } from "./pipe-logs.ts";
 /** `slipway logs [-f] [id]`: job stdout to stdout, job stderr to stderr; Ctrl-C stops following. */
 export async function runLogs(
   id: string | undefined,
-  flags: { readonly follow?: true; readonly stream?: "stdout" | "stderr" | "all" },
+  flags: { readonly follow?: true; readonly stream?: "stdout" | "stderr" | "all"; readonly index?: number },
 ): Promise<number> {
   const job = await getJob(id);
   const stop = new AbortController();
@@ -17,6 +17,7 @@ export async function runLogs(
       follow: flags.follow === true,
       signal: stop.signal,
       stream: flags.stream ?? "all",
+      ...(flags.index === undefined ? {} : { index: flags.index }),
     });
   } finally {
     process.off("SIGINT", onInterrupt);

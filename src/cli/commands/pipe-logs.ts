@@ -7,11 +7,17 @@ export async function pipeLogs(
     readonly follow: boolean;
     readonly signal?: AbortSignal;
     readonly stream?: "stdout" | "stderr" | "all";
+    readonly index?: number;
   },
 ): Promise<void> {
   const which = options.stream ?? "all";
   const copy = async (stream: "stdout" | "stderr", out: NodeJS.WriteStream): Promise<void> => {
-    for await (const line of job.logs({ follow: options.follow, stream, ...signalOf(options.signal) })) {
+    for await (const line of job.logs({
+      follow: options.follow,
+      stream,
+      ...signalOf(options.signal),
+      ...(options.index === undefined ? {} : { index: options.index }),
+    })) {
       out.write(`${line}\n`);
     }
   };

@@ -21,6 +21,9 @@ export const DOCKER_CAPABILITIES: Capabilities = {
     "multi-node":
       "a container runs on one machine; use a slurm, kubernetes or ray profile for more than one node",
     torchrun: 'launcher = "torchrun" is not built for docker jobs yet; put torchrun in the command itself',
+    array: "job arrays are a Slurm feature; launch one job per index instead",
+    dependencies: "waiting for other jobs is a Slurm feature here; chain the launches in your script",
+    retries: "requeue on failure is a Slurm feature here; relaunch the job instead",
   },
 };
 

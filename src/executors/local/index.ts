@@ -16,6 +16,9 @@ export const LOCAL_CAPABILITIES: Capabilities = {
       "it runs on this machine only; use a slurm, kubernetes or ray profile for more than one node",
     torchrun: 'launcher = "torchrun" is not built for local jobs yet; put torchrun in the command itself',
     "container-image": "it runs processes on this machine, not containers; use a docker profile for an image",
+    array: "job arrays are a Slurm feature; launch one job per index instead",
+    dependencies: "waiting for other jobs is a Slurm feature here; chain the launches in your script",
+    retries: "requeue on failure is a Slurm feature here; relaunch the job instead",
   },
 };
 

@@ -23,6 +23,9 @@ export const RAY_CAPABILITIES: Capabilities = {
       "a Ray job's entrypoint runs on one node and spreads work with Ray itself; ask Ray for resources instead",
     torchrun: 'launcher = "torchrun" does not apply to Ray; use Ray Train from the entrypoint',
     "container-image": "images are chosen by the Ray cluster, not per job here",
+    array: "job arrays are a Slurm feature; launch one job per index instead",
+    dependencies: "waiting for other jobs is a Slurm feature here; chain the launches in your script",
+    retries: "requeue on failure is a Slurm feature here; relaunch the job instead",
   },
 };
 

@@ -85,6 +85,7 @@ describe("resolveProfile defaults", () => {
         tunnel: "ssh",
         remote_job_dir: "~/.slipway/jobs",
         package: "none",
+        retries: 0,
         host: "login",
         time: "30",
       },

@@ -1,0 +1,121 @@
+import { homedir } from "node:os";
+import type { PendingProfile } from "../../config/types.ts";
+import type { TrackingEnv } from "../../env/tracking-env.ts";
+import type { Job } from "../../job/job.ts";
+import type { JobRecord } from "../../store/job-record.ts";
+import type { ExecutorContext } from "../context.ts";
+import type { Capabilities, Executor, JobHandle, SubmitOptions } from "../types.ts";
+import { arrayIndices } from "./array-spec.ts";
+import { transportFor } from "./connect.ts";
+import { planSlurm, type SlurmPlan } from "./plan.ts";
+import { renderSlurm } from "./render.ts";
+import { slurmSettings, type SlurmTarget } from "./settings.ts";
+import { SlurmJobHandle } from "./slurm-handle.ts";
+import { submitSlurm } from "./submit-slurm.ts";
+
+/** Slurm runs every feature slipway knows; containers need the pyxis plugin on the cluster. */
+export const SLURM_CAPABILITIES: Capabilities = { unsupported: {} };
+
+/**
+ * The slurm executor: sbatch over one shared SSH connection per cluster (or on this machine with
+ * `tunnel = "local"`), secrets in a 0600 file beside the script, batched status.
+ *
+ * @example
+ * ```ts
+ * const executor = createSlurmExecutor(profile, tracking, context);
+ * const handle = await executor.submit(executor.plan(job));
+ * ```
+ */
+export function createSlurmExecutor(
+  profile: PendingProfile<"slurm">,
+  tracking: TrackingEnv,
+  context: ExecutorContext,
+): Executor<SlurmPlan> {
+  const settings = slurmSettings(profile);
+  return {
+    kind: "slurm",
+    profile,
+    capabilities: SLURM_CAPABILITIES,
+    tracking,
+    notices: [],
+    plan: (job: Job) => planSlurm(job, profile, settings),
+    render: renderSlurm,
+    async submit(plan: SlurmPlan, options: SubmitOptions = {}): Promise<JobHandle> {
+      const transport = transportFor(plan.target, context);
+      const submitted = await submitSlurm(plan, transport, { allowDirty: options.allowDirty ?? false });
+      const record = context.store.update(plan.jobId, {
+        nativeId: submitted.nativeId,
+        state: "pending",
+        raw: "PENDING",
+        startedAt: new Date().toISOString(),
+        detail: {
+          target: plan.label,
+          ...targetDetail(plan.target),
+          jobDir: submitted.jobDir,
+          ...(plan.arrayIndices === undefined ? {} : { array: plan.arrayIndices.join(",") }),
+          ...(submitted.cluster === undefined ? {} : { cluster: submitted.cluster }),
+        },
+      });
+      return attachSlurm(record, context);
+    },
+  };
+}
+
+/**
+ * A handle for a slurm job recorded earlier, from any process: the record holds where the cluster is and where the
+ * job's files are; SSH settings (keys, aliases, known hosts) are read from this machine again.
+ *
+ * @example
+ * ```ts
+ * const handle = attachSlurm(store.read("sft-k3j9x2"), { store });
+ * console.log(await handle.status());
+ * ```
+ */
+export function attachSlurm(
+  record: JobRecord,
+  context: Pick<ExecutorContext, "store"> & Partial<Pick<ExecutorContext, "env" | "homeDir">>,
+): JobHandle {
+  const d = record.detail;
+  const text = (key: string): string | undefined => (typeof d[key] === "string" ? d[key] : undefined);
+  const target: SlurmTarget =
+    text("tunnel") === "local"
+      ? { tunnel: "local" }
+      : {
+          tunnel: "ssh",
+          host: text("host") ?? "",
+          user: text("user"),
+          port: typeof d["port"] === "number" ? d["port"] : undefined,
+          identity: text("identity"),
+          jump: text("jump"),
+          hostKeyPolicy: text("hostKeyPolicy") === "accept-new" ? "accept-new" : "strict",
+        };
+  const transport = transportFor(target, {
+    env: context.env ?? process.env,
+    homeDir: context.homeDir ?? homedir(),
+  });
+  const array = text("array");
+  return new SlurmJobHandle(
+    record.id,
+    {
+      nativeId: record.nativeId,
+      jobDir: text("jobDir") ?? "",
+      arrayIndices: array === undefined ? undefined : arrayIndices(array),
+    },
+    transport,
+    context.store,
+  );
+}
+
+function targetDetail(target: SlurmTarget): Record<string, string | number> {
+  if (target.tunnel === "local") return { tunnel: "local" };
+  const detail: Record<string, string | number> = {
+    tunnel: "ssh",
+    host: target.host,
+    hostKeyPolicy: target.hostKeyPolicy,
+  };
+  if (target.user !== undefined) detail["user"] = target.user;
+  if (target.port !== undefined) detail["port"] = target.port;
+  if (target.identity !== undefined) detail["identity"] = target.identity;
+  if (target.jump !== undefined) detail["jump"] = target.jump;
+  return detail;
+}

@@ -1,0 +1,178 @@
+import type { PendingProfile } from "../../config/types.ts";
+import { SlipwayError } from "../../errors.ts";
+import type { Job } from "../../job/job.ts";
+import { isSecret, type Secret } from "../../secret.ts";
+import type { Plan } from "../types.ts";
+import { arrayIndices } from "./array-spec.ts";
+import { JOB_FILES, sbatchScript } from "./script.ts";
+import { targetLabel, type SlurmSettings, type SlurmTarget } from "./settings.ts";
+
+/**
+ * The slurm executor's native request: the sbatch script (no secret in it), the command that submits it from the
+ * job's directory, and what is shipped beside it.
+ *
+ * @example
+ * ```ts
+ * const plan = planSlurm(job, profile, slurmSettings(profile));
+ * console.log(plan.script); // #!/bin/bash, #SBATCH lines, exports, srun …
+ * ```
+ */
+export interface SlurmPlan extends Plan {
+  readonly executor: "slurm";
+  readonly target: SlurmTarget;
+  /** `user@host:port`, `host` or `local`, for messages and to match dependencies. */
+  readonly label: string;
+  /** The job's directory on the cluster as written (may start with `~/`): script, logs, exit code, secrets. */
+  readonly jobDir: string;
+  readonly script: string;
+  /** Run in the job's directory; prints `id[;cluster]`. */
+  readonly submit: readonly string[];
+  /** Variables shipped in `secrets.env` (0600 in the 0700 job directory), never in the script. */
+  readonly secrets: Readonly<Record<string, Secret>>;
+  /** With `package = "git"`: the directory whose repository is archived into `code/` at submit. */
+  readonly packageDir: string | undefined;
+  /** Array task indices, or `undefined` for a single job. */
+  readonly arrayIndices: readonly number[] | undefined;
+}
+
+/**
+ * Plans a slurm job. Pure: the same job and profile always give the same plan.
+ *
+ * @example
+ * ```ts
+ * console.log(renderSlurm(planSlurm(job, profile, slurmSettings(profile))));
+ * ```
+ */
+export function planSlurm(job: Job, profile: PendingProfile<"slurm">, settings: SlurmSettings): SlurmPlan {
+  const label = targetLabel(settings.target);
+  const indices = job.array === undefined ? undefined : arrayIndices(job.array);
+  const env = { ...job.env, ...job.rankZeroEnv };
+  const plain = Object.fromEntries(
+    Object.entries(env)
+      .filter((entry): entry is [string, string] => !isSecret(entry[1]))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+  const secrets = Object.fromEntries(
+    Object.entries(env)
+      .filter((entry): entry is [string, Secret] => isSecret(entry[1]))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+  const image = job.image ?? settings.containerImage;
+  const multiNode = job.resources.nodes > 1;
+  const srun = [
+    `--nodes=${job.resources.nodes}`,
+    "--ntasks-per-node=1",
+    "--kill-on-bad-exit=1",
+    ...(image === undefined
+      ? []
+      : [
+          `--container-image=${image}`,
+          ...(settings.containerMounts.length === 0
+            ? []
+            : [`--container-mounts=${settings.containerMounts.join(",")}`]),
+          // Image ENV would win over the step's environment otherwise (a pyxis behaviour).
+          `--container-env=${[...Object.keys(plain), ...Object.keys(secrets)].sort().join(",")}`,
+          ...(job.workdir === undefined ? [] : [`--container-workdir=${job.workdir}`]),
+        ]),
+  ];
+  const script = sbatchScript({
+    jobId: job.id,
+    profile: profile.name,
+    directives: directives(job, settings, label, indices !== undefined),
+    env: plain,
+    hasSecrets: Object.keys(secrets).length > 0,
+    rankZeroOnly: multiNode ? Object.keys(job.rankZeroEnv).sort() : [],
+    setup: settings.setup,
+    workdir:
+      job.workdir !== undefined
+        ? { kind: "path", path: job.workdir }
+        : settings.package === "git"
+          ? { kind: "code" }
+          : undefined,
+    srun,
+    command: job.command,
+    torchrun:
+      job.launcher === "torchrun"
+        ? { nodes: job.resources.nodes, nprocPerNode: job.resources.nprocPerNode }
+        : undefined,
+    retries: job.retries ?? settings.retries,
+    arrayTasks: indices?.length,
+  });
+  return {
+    executor: "slurm",
+    jobId: job.id,
+    target: settings.target,
+    label,
+    jobDir: `${settings.remoteJobDir}/${job.id}`,
+    script,
+    submit: ["sbatch", "--parsable", JOB_FILES.script],
+    secrets,
+    packageDir: settings.package === "git" ? job.launchDir : undefined,
+    arrayIndices: indices,
+  };
+}
+
+/** The `#SBATCH` options: identity and logs first, then resources, placement and the user's own. */
+function directives(job: Job, settings: SlurmSettings, label: string, isArray: boolean): string[] {
+  const suffix = isArray ? "-%a" : "";
+  const { resources } = job;
+  const cpus = settings.cpusPerTask ?? resources.cpusPerNode;
+  const retries = job.retries ?? settings.retries;
+  const optional = (flag: string, value: string | number | undefined): string[] =>
+    value === undefined ? [] : [`--${flag}=${value}`];
+  return [
+    `--job-name=${job.id}`,
+    `--comment=${commentTag(job.id)}`,
+    `--output=stdout${suffix}.log`,
+    `--error=stderr${suffix}.log`,
+    ...optional("array", job.array),
+    `--nodes=${resources.nodes}`,
+    "--ntasks-per-node=1",
+    ...(resources.gpusPerNode > 0 ? [`--gpus-per-node=${resources.gpusPerNode}`] : []),
+    ...optional("cpus-per-task", cpus),
+    ...optional("mem", resources.memory),
+    ...optional("account", settings.account),
+    ...optional("partition", settings.partition),
+    ...optional("qos", settings.qos),
+    ...optional("time", settings.time),
+    ...optional("constraint", settings.constraint),
+    ...(settings.exclusive ? ["--exclusive"] : []),
+    ...dependency(job, label),
+    // A requeued run appends to the same logs instead of truncating the earlier attempt's.
+    ...(retries > 0 ? ["--requeue", "--open-mode=append"] : []),
+    ...settings.sbatchArgs,
+  ];
+}
+
+function dependency(job: Job, label: string): string[] {
+  if (job.dependsOn.length === 0) return [];
+  const ids = job.dependsOn.map((dep) => {
+    const problem =
+      dep.executor !== "slurm"
+        ? `runs on the ${dep.executor} executor; Slurm can only wait for Slurm jobs`
+        : dep.nativeId === ""
+          ? "was never submitted"
+          : dep.target !== undefined && dep.target !== label
+            ? `runs on ${dep.target}, not on ${label}; Slurm can only wait for jobs of its own cluster`
+            : dep.state === "failed" || dep.state === "cancelled"
+              ? `already ${dep.state}, so this job could never start`
+              : undefined;
+    if (problem !== undefined) {
+      throw new SlipwayError("RECIPE_INVALID", `cannot depend on ${dep.id}: it ${problem}`);
+    }
+    return dep.nativeId;
+  });
+  return [`--dependency=afterok:${ids.join(":")}`];
+}
+
+/**
+ * The `--comment` that marks a job as this slipway job, so a submit whose answer was lost finds it again.
+ *
+ * @example
+ * ```ts
+ * commentTag("sft-k3j9x2"); // "slipway:sft-k3j9x2"
+ * ```
+ */
+export function commentTag(jobId: string): string {
+  return `slipway:${jobId}`;
+}

@@ -1,0 +1,304 @@
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { attachJob } from "../../src/executors/registry.ts";
+import { closeAllTransports, sshTransport } from "../../src/executors/slurm/ssh-transport.ts";
+import type { SlurmTransport } from "../../src/executors/slurm/transport.ts";
+import { getJob } from "../../src/jobs.ts";
+import { dryRun, launch, type LaunchedJob } from "../../src/launch.ts";
+import type { Recipe } from "../../src/job/recipe.ts";
+import { JobStore } from "../../src/store/job-store.ts";
+import { describeWithEngine, slurmCluster, type SlurmClusterAccess } from "../helpers/engine.ts";
+import { runCli } from "../helpers/run-cli.ts";
+import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
+import { CANARY_KEY, useTempDirs } from "../helpers/temp-dir.ts";
+
+// The slurm executor against the real 3-node cluster of scripts/slurm/start-cluster.sh, over the real sshd.
+
+const probe = join(import.meta.dirname, "wandb-probe.py");
+
+describeWithEngine("slurm executor on a real cluster", slurmCluster(), (value) => {
+  const tempDir = useTempDirs();
+  let parsed: SlurmClusterAccess | undefined;
+  const access = (): SlurmClusterAccess => (parsed ??= JSON.parse(value) as SlurmClusterAccess);
+  afterAll(() => {
+    closeAllTransports();
+  });
+
+  /** A launching machine whose HOME knows the cluster's host key, with a `cluster` profile (plus `extra` lines). */
+  function sandbox(extra = "", options: { knownHosts?: boolean; wandb?: string } = {}): Sandbox {
+    const { host, port, user, identity, knownHosts } = access();
+    const toml = `[wandb]
+project = "slurm-e2e"
+entity = "team"
+${options.wandb ?? ""}
+
+[cluster]
+executor = "slurm"
+host = "${host}"
+port = ${port}
+user = "${user}"
+identity = "${identity}"
+partition = "debug"
+${extra}
+`;
+    const box = makeSandbox(tempDir(), toml, { WANDB_API_KEY: CANARY_KEY });
+    mkdirSync(join(box.home, ".ssh"), { mode: 0o700 });
+    if (options.knownHosts !== false) copyFileSync(knownHosts, join(box.home, ".ssh", "known_hosts"));
+    return box;
+  }
+
+  const start = (box: Sandbox, recipe: Recipe): Promise<LaunchedJob> =>
+    launch(recipe, { ...sandboxOptions(box, "cluster"), detach: true });
+
+  async function output(job: { logs: LaunchedJob["logs"] }, options: { index?: number } = {}) {
+    const out: string[] = [];
+    const err: string[] = [];
+    for await (const line of job.logs({ stream: "stdout", ...options })) out.push(line);
+    for await (const line of job.logs({ stream: "stderr", ...options })) err.push(line);
+    return { out, err };
+  }
+
+  /** Runs a command on the login node over the test's own connection. */
+  function login(box: Sandbox): SlurmTransport {
+    const { host, port, user, identity } = access();
+    return sshTransport(
+      { host, port, user, identity, jump: undefined, hostKeyPolicy: "strict" },
+      { env: box.env, homeDir: box.home },
+    );
+  }
+
+  it("runs a one-node job: state, exit code, both log streams, native id", async () => {
+    const box = sandbox();
+    const job = await start(box, { name: "hello", script: 'echo "hello from $(hostname)"; echo warn >&2' });
+    expect(job.nativeId).toMatch(/^\d+$/);
+    const status = await job.wait();
+    expect(status).toMatchObject({ state: "succeeded", raw: "COMPLETED", exitCode: 0 });
+    const { out, err } = await output(job);
+    expect(out).toEqual([expect.stringMatching(/^hello from node[123]$/)]);
+    expect(err).toEqual(["warn"]);
+  });
+
+  it("reports a non-zero exit as failed with its code", async () => {
+    const box = sandbox();
+    const job = await start(box, { name: "fails", script: "echo about to fail; exit 7" });
+    expect(await job.wait()).toMatchObject({ state: "failed", raw: "FAILED", exitCode: 7 });
+  });
+
+  it("runs a 2-node torchrun job: two hosts meet at the rendezvous on the first node", async () => {
+    const box = sandbox();
+    // A stand-in torchrun (PyTorch is not on the cluster): rank 0 listens on the rendezvous port, rank 1 connects;
+    // each prints what it saw, so the test proves the two nodes really met at the address torchrun was given.
+    const bin = tempDir();
+    chmodSync(bin, 0o755);
+    writeFileSync(join(bin, "torchrun"), FAKE_TORCHRUN, { mode: 0o755 });
+    const job = await start(box, {
+      name: "ddp",
+      command: ["python3", "-c", "print('trainer')"],
+      launcher: "torchrun",
+      resources: { nodes: 2, nprocPerNode: 4 },
+      env: { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin` },
+    });
+    const status = await job.wait();
+    const { out, err } = await output(job);
+    expect(status, err.join("\n")).toMatchObject({ state: "succeeded", exitCode: 0 });
+    const seen = out.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, string>);
+    expect(seen).toHaveLength(2);
+    const [a, b] = seen.sort((x, y) => Number(x["rank"]) - Number(y["rank"]));
+    expect(a?.["host"]).not.toBe(b?.["host"]);
+    expect(a?.["peer"]).toBe(b?.["host"]);
+    expect(b?.["peer"]).toBe(a?.["host"]);
+    expect(a?.["endpoint"]).toBe(b?.["endpoint"]);
+    expect(a).toMatchObject({ rank: "0", nnodes: "2", nproc: "4", command: "python3 -c print('trainer')" });
+    expect(a?.["endpoint"]).toMatch(/^10\.77\.0\.1[123]:\d+$/);
+  });
+
+  it("runs an array with per-task logs", async () => {
+    const box = sandbox();
+    const job = await start(box, {
+      name: "sweep",
+      script: 'echo "task $SLURM_ARRAY_TASK_ID"; [ "$SLURM_ARRAY_TASK_ID" != 5 ] || exit 5',
+      array: "0-3,5%2",
+    });
+    const status = await job.wait();
+    expect(status).toMatchObject({ state: "failed", exitCode: 5 });
+    expect(status.raw).toBe("array 1 failed, 4 succeeded");
+    expect((await output(job, { index: 2 })).out).toEqual(["task 2"]);
+    expect((await output(job, { index: 5 })).out).toEqual(["task 5"]);
+    await expect(output(job, { index: 4 })).rejects.toThrow("has no array task 4 (its tasks: 0,1,2,3,5)");
+  });
+
+  it("starts a dependent job only after its dependency succeeded", async () => {
+    const box = sandbox();
+    const marker = `dep-${Date.now()}`;
+    const first = await start(box, { name: "first", script: `sleep 2; touch "$HOME/${marker}"` });
+    const second = await start(box, {
+      name: "second",
+      script: `test -e "$HOME/${marker}" && echo "first had finished"`,
+      dependsOn: [first.id],
+    });
+    const waiting = await second.status();
+    expect(waiting).toMatchObject({ state: "pending", reason: "Dependency" });
+    expect(await second.wait()).toMatchObject({ state: "succeeded" });
+    expect((await output(second)).out).toEqual(["first had finished"]);
+  });
+
+  it("cancels a running job, removes its secrets file, and cancels again as a no-op", async () => {
+    const box = sandbox();
+    const job = await start(box, { name: "long", command: ["sleep", "300"] });
+    for (let i = 0; i < 100 && (await job.status()).state !== "running"; i++) await sleepMs(100);
+    const dir = new JobStore(box.slipwayHome).read(job.id).detail["jobDir"];
+    expect(typeof dir).toBe("string");
+    const cancelled = await job.cancel();
+    expect(cancelled).toMatchObject({ state: "cancelled", raw: "CANCELLED" });
+    expect(await job.cancel()).toMatchObject({ state: "cancelled" });
+    const files = await login(box).run(`ls -A ${String(dir)}`);
+    expect(files.stdout.split("\n")).not.toContain("secrets.env");
+  });
+
+  it("follows logs while the job runs, every line once", async () => {
+    const box = sandbox();
+    const job = await start(box, {
+      name: "chatty",
+      script: "for i in 1 2 3 4; do echo line $i; sleep 0.5; done; printf 'no newline'",
+    });
+    const lines: string[] = [];
+    for await (const line of job.logs({ follow: true, stream: "stdout" })) lines.push(line);
+    expect(lines).toEqual(["line 1", "line 2", "line 3", "line 4", "no newline"]);
+  });
+
+  it("delivers the W&B env: the real SDK in the job sees env.toml's values, the key arrives intact", async () => {
+    const python = access().python;
+    expect(python, "the cluster script provides a Python with wandb for jobs").toBeDefined();
+    const box = sandbox();
+    const job = await start(box, {
+      name: "oracle",
+      script: `${python ?? "python3"} ${probe} && printf 'key-sha256=%s\\n' "$(printf %s "$WANDB_API_KEY" | sha256sum | cut -d' ' -f1)"`,
+      env: { WANDB_MODE: "offline", WANDB_SILENT: "true" },
+      tracking: { group: "oracle", tags: ["slurm"] },
+    });
+    const status = await job.wait();
+    const { out, err } = await output(job);
+    expect(status, err.join("\n")).toMatchObject({ state: "succeeded" });
+    const seen = JSON.parse(out.find((l) => l.startsWith("{")) ?? "{}") as Record<string, unknown>;
+    expect(seen).toMatchObject({
+      project: "slurm-e2e",
+      entity: "team",
+      group: "oracle",
+      tags: ["slurm"],
+      name: job.id,
+      offline: true,
+      api_key_present: true,
+    });
+    const sha = createHash("sha256").update(CANARY_KEY).digest("hex");
+    expect(out).toContain(`key-sha256=${sha}`);
+  });
+
+  it("keeps the key out of the script, Slurm's stored batch script, argv, logs and readable files", async () => {
+    const box = sandbox();
+    const job = await start(box, { name: "canary", script: "sleep 3; echo done" });
+    const remote = login(box);
+    // While it runs: the secrets file is there, 0600 in a 0700 directory; Slurm's copy of the script has no key.
+    const dir = String(new JobStore(box.slipwayHome).read(job.id).detail["jobDir"]);
+    const modes = await remote.run(`stat -c '%a %n' ${dir} ${dir}/*`);
+    for (const line of modes.stdout.trim().split("\n")) {
+      const [mode, path] = line.split(" ");
+      expect(mode, path).toBe(path === dir ? "700" : "600");
+    }
+    const batch = await remote.run(`scontrol write batch_script ${job.nativeId} -`);
+    expect(batch.stdout).toContain("srun");
+    expect(batch.stdout).not.toContain(CANARY_KEY);
+    const argv = await remote.run("ps -eo args");
+    expect(argv.stdout).not.toContain(CANARY_KEY);
+    await job.wait();
+    const listing = await remote.run(`ls -A ${dir}`);
+    expect(listing.stdout.split("\n")).not.toContain("secrets.env");
+    const after = await remote.run(`cat ${dir}/*; scontrol show job ${job.nativeId}`);
+    expect(after.stdout).toContain("done");
+    expect(after.stdout).not.toContain(CANARY_KEY);
+    // slurmctld's own state (saved scripts and environments) has no trace of it either.
+    expect(grepTree("/tmp/slipway-slurm/slurm", CANARY_KEY)).toEqual([]);
+    // Nor does anything slipway printed or stored on this machine.
+    const { rendered } = await dryRun({ name: "canary", script: "true" }, sandboxOptions(box, "cluster"));
+    expect(rendered).toContain("WANDB_API_KEY in");
+    expect(rendered + JSON.stringify(new JobStore(box.slipwayHome).list())).not.toContain(CANARY_KEY);
+  });
+
+  it("reattaches from a new process: status, logs, list with the native id", async () => {
+    const box = sandbox();
+    const job = await start(box, { name: "later", script: "echo from the cluster" });
+    await job.wait();
+    const cli = (args: string[]) => runCli(args, { env: box.env, cwd: box.root });
+    const status = cli(["status", job.id, "--json"]);
+    expect(status.status, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: "succeeded", exitCode: 0 });
+    expect(cli(["logs", job.id]).stdout).toBe("from the cluster\n");
+    const list = cli(["list", "--json"]);
+    expect(JSON.parse(list.stdout)).toEqual([
+      expect.objectContaining({ id: job.id, executor: "slurm", nativeId: job.nativeId }),
+    ]);
+    const handle = await getJob(job.id, { env: box.env, homeDir: box.home });
+    expect(await handle.status()).toMatchObject({ state: "succeeded" });
+    expect(
+      await attachJob(new JobStore(box.slipwayHome).read(job.id), {
+        store: new JobStore(box.slipwayHome),
+        env: box.env,
+        homeDir: box.home,
+      }),
+    ).toBeDefined();
+  });
+
+  it("reaches the login node through a jump host", async () => {
+    const { jumpHost, jumpPort, user } = access();
+    const box = sandbox(`jump = "${user}@${jumpHost}:${jumpPort}"`);
+    const known = readFileSync(access().knownHosts, "utf8");
+    expect(known).toContain(`[${jumpHost}]:${jumpPort}`);
+    const job = await start(box, { name: "jumped", script: "echo via the bastion" });
+    expect(await job.wait()).toMatchObject({ state: "succeeded" });
+    expect((await output(job)).out).toEqual(["via the bastion"]);
+  });
+});
+
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Files under `dir` whose content contains `needle` (unreadable files are skipped). */
+function grepTree(dir: string, needle: string): string[] {
+  const result = spawnSyncText("grep", ["-rl", "--", needle, dir]);
+  return result.split("\n").filter((line) => line !== "");
+}
+
+function spawnSyncText(command: string, args: string[]): string {
+  return spawnSync(command, args, { encoding: "utf8" }).stdout;
+}
+
+const FAKE_TORCHRUN = `#!/usr/bin/python3
+# Stand-in for torchrun: parses its flags, meets the other node at --master-addr:--master-port, prints JSON.
+import json, socket, sys, time
+flags, rest = {}, sys.argv[1:]
+while rest and rest[0].startswith("--"):
+    key, _, value = rest.pop(0)[2:].partition("=")
+    flags[key] = value
+host = socket.gethostname()
+addr, port, rank = flags["master-addr"], int(flags["master-port"]), int(flags["node-rank"])
+if rank == 0:
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("0.0.0.0", port))
+    server.listen(1)
+    conn, _ = server.accept()
+else:
+    for _ in range(100):
+        try:
+            conn = socket.create_connection((addr, port), timeout=2)
+            break
+        except OSError:
+            time.sleep(0.1)
+conn.sendall(host.encode() + b"\\n")
+peer = conn.makefile().readline().strip()
+print(json.dumps({"rank": str(rank), "host": host, "peer": peer, "endpoint": f"{addr}:{port}",
+                  "nnodes": flags["nnodes"], "nproc": flags["nproc-per-node"], "command": " ".join(rest)}), flush=True)
+`;
