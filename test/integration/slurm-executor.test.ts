@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { attachJob } from "../../src/executors/registry.ts";
@@ -18,6 +18,7 @@ import { CANARY_KEY, useTempDirs } from "../helpers/temp-dir.ts";
 // The slurm executor against the real 3-node cluster of scripts/slurm/start-cluster.sh, over the real sshd.
 
 const probe = join(import.meta.dirname, "wandb-probe.py");
+const IN_CLUSTER = "/tmp/slipway-slurm/bin/in-cluster";
 
 describeWithEngine("slurm executor on a real cluster", slurmCluster(), (value) => {
   const tempDir = useTempDirs();
@@ -248,6 +249,51 @@ ${extra}
         homeDir: box.home,
       }),
     ).toBeDefined();
+  });
+
+  it('tunnel = "local" runs the same executor with the Slurm commands on this machine', async () => {
+    // This machine plays the login node: its sbatch, squeue, … reach the test cluster's controller as root.
+    const bin = tempDir();
+    for (const command of ["sbatch", "squeue", "scancel", "scontrol", "sacct", "sinfo"]) {
+      // The real binary by its path: by name, in-cluster's `env` would find this wrapper again.
+      writeFileSync(join(bin, command), `#!/bin/sh\nexec ${IN_CLUSTER} /usr/bin/${command} "$@"\n`, {
+        mode: 0o755,
+      });
+    }
+    const toml = `[wandb]\nproject = "slurm-e2e"\n\n[onlogin]\nexecutor = "slurm"\ntunnel = "local"\npartition = "debug"\n`;
+    const box = makeSandbox(tempDir(), toml, {
+      WANDB_API_KEY: CANARY_KEY,
+      PATH: `${bin}:${process.env["PATH"] ?? "/usr/bin:/bin"}`,
+    });
+    const job = await launch(
+      { name: "onlogin", script: 'echo "ran on $(hostname)"; test -n "$WANDB_API_KEY"' },
+      { ...sandboxOptions(box, "onlogin"), detach: true },
+    );
+    expect(await job.wait()).toMatchObject({ state: "succeeded", exitCode: 0 });
+    expect((await output(job)).out).toEqual([expect.stringMatching(/^ran on node[123]$/)]);
+    const dir = String(new JobStore(box.slipwayHome).read(job.id).detail["jobDir"]);
+    expect(dir.startsWith(join(box.home, ".slipway", "jobs"))).toBe(true);
+    expect(existsSync(join(dir, "secrets.env"))).toBe(false);
+    expect(readFileSync(join(dir, "exit-code"), "utf8")).toBe("0\n");
+  });
+
+  it("doctor checks the login node, Slurm's version and the partition", () => {
+    const box = sandbox(`[wrong]\nextends = "cluster"\npartition = "nope"\n`);
+    const result = runCli(["doctor", "--json"], { env: box.env, cwd: box.root });
+    expect(result.status, "one profile fails its check").toBe(1);
+    const rows = (
+      JSON.parse(result.stdout) as { profiles: { name: string; ok: boolean; executorCheck: string }[] }
+    ).profiles;
+    expect(rows.find((r) => r.name === "cluster")).toMatchObject({
+      ok: true,
+      executorCheck: expect.stringMatching(
+        /^Slurm 22\.05\.\d+ via slipway@127\.0\.0\.1:2222; partition debug up, 3 nodes$/,
+      ),
+    });
+    expect(rows.find((r) => r.name === "wrong")).toMatchObject({
+      ok: false,
+      executorCheck: expect.stringContaining('no partition "nope" (there: debug)'),
+    });
   });
 
   it("reaches the login node through a jump host", async () => {

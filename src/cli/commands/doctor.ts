@@ -123,7 +123,10 @@ async function checkExecutor(
         return { ok: false, text: error instanceof Error ? error.message : String(error) };
       }
     }
-    case "slurm":
+    case "slurm": {
+      const { checkSlurm } = await import("../../executors/slurm/check-slurm.ts");
+      return checkSlurm(profile, runtime);
+    }
     case "kubernetes":
       return { ok: false, text: `the ${profile.executor} executor is not built yet` };
   }
