@@ -275,6 +275,11 @@ ${extra}
     expect(dir.startsWith(join(box.home, ".slipway", "jobs"))).toBe(true);
     expect(existsSync(join(dir, "secrets.env"))).toBe(false);
     expect(readFileSync(join(dir, "exit-code"), "utf8")).toBe("0\n");
+    // sbatch stores its caller's environment with the job; here the caller's environment has the key, so slipway
+    // must have run sbatch without it.
+    const saved = `/tmp/slipway-slurm/slurm/state/hash.${Number(job.nativeId) % 10}/job.${job.nativeId}`;
+    expect(readFileSync(join(saved, "environment")).includes("SLIPWAY_HOME=")).toBe(true);
+    expect(grepTree(saved, CANARY_KEY)).toEqual([]);
   });
 
   it("doctor checks the login node, Slurm's version and the partition", () => {

@@ -147,7 +147,7 @@ describeWithEngine("slurm executor when things go wrong", slurmCluster(), (value
         // printed the id but before the answer came back.
         const slowed = (command: string) =>
           when === "before"
-            ? command.replace("sbatch --parsable", "sleep 1; sbatch --parsable")
+            ? command.replace(/(env -u \S+ )*sbatch --parsable/, "sleep 1; $&")
             : command.replace("job.sbatch;", "job.sbatch; sleep 1;");
         const dropping: SlurmTransport = {
           label: inner.label,

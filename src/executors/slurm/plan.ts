@@ -1,6 +1,6 @@
 import type { PendingProfile } from "../../config/types.ts";
 import { SlipwayError } from "../../errors.ts";
-import type { Job } from "../../job/job.ts";
+import { SECRET_ENV_NAMES, type Job } from "../../job/job.ts";
 import { isSecret, type Secret } from "../../secret.ts";
 import type { Plan } from "../types.ts";
 import { arrayIndices } from "./array-spec.ts";
@@ -25,7 +25,7 @@ export interface SlurmPlan extends Plan {
   /** The job's directory on the cluster as written (may start with `~/`): script, logs, exit code, secrets. */
   readonly jobDir: string;
   readonly script: string;
-  /** Run in the job's directory; prints `id[;cluster]`. */
+  /** Run in the job's directory, secret variables unset; prints `id[;cluster]`. */
   readonly submit: readonly string[];
   /** Variables shipped in `secrets.env` (0600 in the 0700 job directory), never in the script. */
   readonly secrets: Readonly<Record<string, Secret>>;
@@ -105,7 +105,13 @@ export function planSlurm(job: Job, profile: PendingProfile<"slurm">, settings: 
     label,
     jobDir: `${settings.remoteJobDir}/${job.id}`,
     script,
-    submit: ["sbatch", "--parsable", JOB_FILES.script],
+    // sbatch stores the caller's environment with the job (--export=ALL): a key there would sit in slurmctld's state.
+    submit: [
+      ...withoutVariables([...new Set([...SECRET_ENV_NAMES, ...Object.keys(secrets)])].sort()),
+      "sbatch",
+      "--parsable",
+      JOB_FILES.script,
+    ],
     secrets,
     packageDir: settings.package === "git" ? job.launchDir : undefined,
     arrayIndices: indices,
@@ -163,6 +169,10 @@ function dependency(job: Job, label: string): string[] {
     return dep.nativeId;
   });
   return [`--dependency=afterok:${ids.join(":")}`];
+}
+
+function withoutVariables(names: readonly string[]): string[] {
+  return names.length === 0 ? [] : ["env", ...names.flatMap((name) => ["-u", name])];
 }
 
 /**
