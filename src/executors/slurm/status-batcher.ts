@@ -1,5 +1,6 @@
 import { shq } from "../../shell-quote.ts";
 import type { JobStatus } from "../types.ts";
+import { TERMINAL_STATES } from "../types.ts";
 import {
   exitCodePaths,
   jobStatus,
@@ -21,8 +22,9 @@ interface Waiter {
 /**
  * Answers status questions for many jobs on one cluster with one round trip: every `status()` asked in the same
  * turn of the event loop joins one `squeue` for all of the user's jobs (all states, array tasks expanded). Jobs
- * that ended then have the exit codes their scripts wrote read in one more command; jobs neither source knows are
- * asked of `sacct` once, if the cluster has accounting.
+ * that ended then have the exit codes their scripts wrote read in one more command (`scontrol show job` gives the
+ * code of one killed before its script could write it); jobs neither source knows are asked of `sacct` once, if the
+ * cluster has accounting.
  *
  * @example
  * ```ts
@@ -69,7 +71,10 @@ export class StatusBatcher {
       paths.length === 0
         ? new Map<string, number>()
         : parseExitCodes((await this.#transport.run(`grep -sH . ${paths.map(shq).join(" ")}; true`)).stdout);
-    const statuses = refs.map((ref) => jobStatus(ref, queue, exitCodes));
+    const statuses = await this.#withScontrolExitCodes(
+      refs,
+      refs.map((ref) => jobStatus(ref, queue, exitCodes)),
+    );
     const missing = refs.filter((_, i) => statuses[i] === undefined);
     const fromSacct = missing.length > 0 ? await this.#sacct(missing) : new Map<string, JobStatus>();
     const squeueError =
@@ -90,6 +95,44 @@ export class StatusBatcher {
               reason: `squeue failed on ${this.#transport.label}: ${squeueError}`,
             }),
     );
+  }
+
+  /**
+   * Ended jobs whose script wrote no exit code (killed before its trap ran, e.g. by a node failure) get the one
+   * slurmctld recorded, from `scontrol show job`, while it still remembers them.
+   */
+  async #withScontrolExitCodes(
+    refs: readonly SlurmJobRef[],
+    statuses: readonly (JobStatus | undefined)[],
+  ): Promise<(JobStatus | undefined)[]> {
+    const ids = refs
+      .filter((ref, i) => {
+        const status = statuses[i];
+        return (
+          ref.arrayIndices === undefined &&
+          status?.exitCode === undefined &&
+          TERMINAL_STATES.has(status?.state ?? "unknown")
+        );
+      })
+      .map((ref) => ref.nativeId);
+    if (ids.length === 0) return [...statuses];
+    const { stdout } = await this.#transport.run(
+      `for id in ${ids.map(shq).join(" ")}; do scontrol -o show job "$id"; done 2>/dev/null; true`,
+    );
+    const codes = new Map<string, { code: number; signal: number }>();
+    for (const line of stdout.split("\n")) {
+      const match = /^JobId=(\d+) .*\bExitCode=(\d+):(\d+)/.exec(line);
+      if (match?.[1] !== undefined) codes.set(match[1], { code: Number(match[2]), signal: Number(match[3]) });
+    }
+    return statuses.map((status, i) => {
+      const found = codes.get(refs[i]?.nativeId ?? "");
+      if (status === undefined || found === undefined || status.exitCode !== undefined) return status;
+      return {
+        ...status,
+        exitCode: found.code,
+        reason: found.signal === 0 ? status.reason : `killed by signal ${found.signal}`,
+      };
+    });
   }
 
   /** States of jobs slurmctld forgot, from the accounting database; none when the cluster has none. */
