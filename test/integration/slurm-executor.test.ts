@@ -4,8 +4,11 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFile
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { attachJob } from "../../src/executors/registry.ts";
-import { closeAllTransports, sshTransport } from "../../src/executors/slurm/ssh-transport.ts";
-import type { SlurmTransport } from "../../src/executors/slurm/transport.ts";
+import {
+  closeAllTransports,
+  sshTransport,
+  type SshTransport,
+} from "../../src/executors/slurm/ssh-transport.ts";
 import { getJob } from "../../src/jobs.ts";
 import { dryRun, launch, type LaunchedJob } from "../../src/launch.ts";
 import type { Recipe } from "../../src/job/recipe.ts";
@@ -63,7 +66,7 @@ ${extra}
   }
 
   /** Runs a command on the login node over the test's own connection. */
-  function login(box: Sandbox): SlurmTransport {
+  function login(box: Sandbox): SshTransport {
     const { host, port, user, identity } = access();
     return sshTransport(
       { host, port, user, identity, jump: undefined, hostKeyPolicy: "strict" },
@@ -80,6 +83,35 @@ ${extra}
     const { out, err } = await output(job);
     expect(out).toEqual([expect.stringMatching(/^hello from node[123]$/)]);
     expect(err).toEqual(["warn"]);
+  });
+
+  it("the CLI in the foreground streams the job's output and exits with its code", () => {
+    const box = sandbox();
+    const result = runCli(
+      ["launch", "--profile", "cluster", "--", "bash", "-c", "echo out; echo err >&2; exit 3"],
+      {
+        env: box.env,
+        cwd: box.root,
+      },
+    );
+    expect(result.stdout).toBe("out\n");
+    expect(result.stderr).toContain("err\n");
+    expect(result.stderr).toMatch(/failed \(exit 3\)/);
+    expect(result.status).toBe(3);
+  });
+
+  it("ten concurrent launches share one SSH connection and never open more than 10 channels", async () => {
+    const box = sandbox();
+    const shared = login(box);
+    await shared.run("true");
+    const before = shared.stats().connects;
+    const jobs = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => start(box, { name: `many-${i}`, script: `echo ${i}` })),
+    );
+    const statuses = await Promise.all(jobs.map((job) => job.wait()));
+    expect(statuses.map((s) => s.state)).toEqual(Array.from({ length: 10 }, () => "succeeded"));
+    expect(shared.stats().connects).toBe(before);
+    expect(shared.stats().channels.maxOpen).toBeLessThanOrEqual(10);
   });
 
   it("reports a non-zero exit as failed with its code", async () => {
