@@ -191,6 +191,23 @@ ${extra}
     expect(files.stdout.split("\n")).not.toContain("secrets.env");
   });
 
+  it("a job killed before its trap ran: status still ends it, with Slurm's code, and removes the secrets file", async () => {
+    const box = sandbox();
+    // SIGKILL to the batch shell: its EXIT trap never runs, so no exit code is written and secrets.env stays.
+    const job = await start(box, {
+      name: "killed",
+      script: 'scancel --signal=KILL --batch "$SLURM_JOB_ID"; sleep 30',
+    });
+    const status = await job.wait();
+    expect(status.state).toBe("failed");
+    expect(status.reason).toBe("killed by signal 9");
+    const dir = String(new JobStore(box.slipwayHome).read(job.id).detail["jobDir"]);
+    const files = await login(box).run(`ls -A ${dir}`);
+    expect(files.stdout.split("\n")).toContain("job.sbatch");
+    expect(files.stdout.split("\n")).not.toContain("exit-code");
+    expect(files.stdout.split("\n")).not.toContain("secrets.env");
+  });
+
   it("follows logs while the job runs, every line once", async () => {
     const box = sandbox();
     const job = await start(box, {

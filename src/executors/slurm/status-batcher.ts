@@ -10,6 +10,7 @@ import {
   type QueueEntry,
   type SlurmJobRef,
 } from "./queue-status.ts";
+import { JOB_FILES } from "./script.ts";
 import { slurmState } from "./states.ts";
 import type { SlurmTransport } from "./transport.ts";
 
@@ -67,10 +68,23 @@ export class StatusBatcher {
     const queue = result.exitCode === 0 ? parseQueue(result.stdout) : new Map<string, QueueEntry>();
     // Only jobs that ended (or left squeue) need their exit codes: a second, rarer round trip.
     const paths = [...new Set(refs.flatMap((ref) => exitCodePaths(ref, queue)))];
+    // The same command removes the secrets files of single jobs that ended: their script's trap does that, unless
+    // the job was killed before it could run (a node failure, SIGKILL).
+    const ended =
+      result.exitCode === 0
+        ? refs.filter((ref) => ref.arrayIndices === undefined && exitCodePaths(ref, queue).length > 0)
+        : [];
+    const removeSecrets = ended.map((ref) => shq(`${ref.jobDir}/${JOB_FILES.secrets}`));
     const exitCodes =
       paths.length === 0
         ? new Map<string, number>()
-        : parseExitCodes((await this.#transport.run(`grep -sH . ${paths.map(shq).join(" ")}; true`)).stdout);
+        : parseExitCodes(
+            (
+              await this.#transport.run(
+                `grep -sH . ${paths.map(shq).join(" ")}; ${removeSecrets.length === 0 ? "" : `rm -f ${removeSecrets.join(" ")}; `}true`,
+              )
+            ).stdout,
+          );
     const statuses = await this.#withScontrolExitCodes(
       refs,
       refs.map((ref) => jobStatus(ref, queue, exitCodes)),

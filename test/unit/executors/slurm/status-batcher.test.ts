@@ -54,7 +54,10 @@ describe("StatusBatcher", () => {
     });
     expect(four).toMatchObject({ state: "failed", exitCode: 9 });
     expect(commands).toHaveLength(3);
-    expect(commands[1]).toBe("grep -sH . /h/j/1/exit-code /h/j/2/exit-code /h/j/4/exit-code; true");
+    expect(commands[1]).toBe(
+      "grep -sH . /h/j/1/exit-code /h/j/2/exit-code /h/j/4/exit-code; " +
+        "rm -f /h/j/1/secrets.env /h/j/2/secrets.env /h/j/4/secrets.env; true",
+    );
     expect(commands[2]).toContain('for id in 2; do scontrol -o show job "$id"; done');
   });
 
