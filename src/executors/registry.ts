@@ -92,7 +92,7 @@ export async function attachJob(
  */
 export async function cleanupJob(
   record: JobRecord,
-  context: Pick<ExecutorContext, "store">,
+  context: Pick<ExecutorContext, "store"> & Partial<Pick<ExecutorContext, "env" | "homeDir">>,
 ): Promise<CleanupResult | undefined> {
   switch (record.executor) {
     case "docker": {
@@ -103,8 +103,11 @@ export async function cleanupJob(
       const { cleanupRay } = await import("./ray/index.ts");
       return cleanupRay(record, context);
     }
+    case "slurm": {
+      const { cleanupSlurm } = await import("./slurm/cleanup-slurm.ts");
+      return cleanupSlurm(record, context);
+    }
     case "local":
-    case "slurm":
     case "kubernetes":
       return undefined;
   }

@@ -276,7 +276,7 @@ ${extra}
     expect(rendered + JSON.stringify(new JobStore(box.slipwayHome).list())).not.toContain(CANARY_KEY);
   });
 
-  it("reattaches from a new process: status, logs, list with the native id", async () => {
+  it("reattaches from a new process: status, logs, list with the native id, cleanup keeping the logs", async () => {
     const box = sandbox();
     const job = await start(box, { name: "later", script: "echo from the cluster" });
     await job.wait();
@@ -289,6 +289,13 @@ ${extra}
     expect(JSON.parse(list.stdout)).toEqual([
       expect.objectContaining({ id: job.id, executor: "slurm", nativeId: job.nativeId }),
     ]);
+    // cleanup removes the job's directory on the cluster and keeps its logs here.
+    const dir = String(new JobStore(box.slipwayHome).read(job.id).detail["jobDir"]);
+    const cleanup = cli(["cleanup", job.id]);
+    expect(cleanup.stderr).toContain(`${job.id}: removed ${dir} on slipway@127.0.0.1:2222 (logs kept)`);
+    expect((await login(box).run(`test -e ${dir}`)).exitCode).toBe(1);
+    expect(cli(["logs", job.id]).stdout).toBe("from the cluster\n");
+    expect(cli(["cleanup", job.id]).stderr).toContain("already cleaned up (logs kept)");
     const handle = await getJob(job.id, { env: box.env, homeDir: box.home });
     expect(await handle.status()).toMatchObject({ state: "succeeded" });
     expect(

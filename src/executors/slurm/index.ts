@@ -12,6 +12,7 @@ import { renderSlurm } from "./render.ts";
 import { slurmSettings, type SlurmTarget } from "./settings.ts";
 import { SlurmJobHandle } from "./slurm-handle.ts";
 import { submitSlurm } from "./submit-slurm.ts";
+import type { SlurmTransport } from "./transport.ts";
 
 /** Slurm runs every feature slipway knows; containers need the pyxis plugin on the cluster. */
 export const SLURM_CAPABILITIES: Capabilities = { unsupported: {} };
@@ -75,6 +76,22 @@ export function attachSlurm(
   record: JobRecord,
   context: Pick<ExecutorContext, "store"> & Partial<Pick<ExecutorContext, "env" | "homeDir">>,
 ): JobHandle {
+  return slurmJobFiles(record, context).handle;
+}
+
+/**
+ * A recorded slurm job's handle together with what `cleanup` needs: the transport to its cluster, its directory
+ * there, and the names of its log files.
+ *
+ * @example
+ * ```ts
+ * const { transport, jobDir, logNames } = slurmJobFiles(store.read(id), { store });
+ * ```
+ */
+export function slurmJobFiles(
+  record: JobRecord,
+  context: Pick<ExecutorContext, "store"> & Partial<Pick<ExecutorContext, "env" | "homeDir">>,
+): { handle: JobHandle; transport: SlurmTransport; jobDir: string; logNames: string[] } {
   const d = record.detail;
   const text = (key: string): string | undefined => (typeof d[key] === "string" ? d[key] : undefined);
   const target: SlurmTarget =
@@ -94,16 +111,17 @@ export function attachSlurm(
     homeDir: context.homeDir ?? homedir(),
   });
   const array = text("array");
-  return new SlurmJobHandle(
-    record.id,
-    {
-      nativeId: record.nativeId,
-      jobDir: text("jobDir") ?? "",
-      arrayIndices: array === undefined ? undefined : arrayIndices(array),
-    },
-    transport,
-    context.store,
-  );
+  const ref = {
+    nativeId: record.nativeId,
+    jobDir: text("jobDir") ?? "",
+    arrayIndices: array === undefined ? undefined : arrayIndices(array),
+  };
+  // After `slipway cleanup` the logs live in the local job directory.
+  const localLogs = d["cleaned"] === true ? context.store.jobDir(record.id) : undefined;
+  const handle = new SlurmJobHandle(record.id, ref, transport, context.store, localLogs);
+  const suffixes = ref.arrayIndices === undefined ? [""] : ref.arrayIndices.map((i) => `-${i}`);
+  const logNames = suffixes.flatMap((suffix) => [`stdout${suffix}.log`, `stderr${suffix}.log`]);
+  return { handle, transport, jobDir: ref.jobDir, logNames };
 }
 
 function targetDetail(target: SlurmTarget): Record<string, string | number> {

@@ -1,8 +1,10 @@
+import { join, posix } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SlipwayError } from "../../errors.ts";
 import { shq } from "../../shell-quote.ts";
 import type { JobRecord } from "../../store/job-record.ts";
 import type { JobStore } from "../../store/job-store.ts";
+import { tailFiles } from "../tail-file.ts";
 import type { JobHandle, JobStatus, LogOptions } from "../types.ts";
 import { TERMINAL_STATES } from "../types.ts";
 import type { SlurmJobRef } from "./queue-status.ts";
@@ -28,14 +30,17 @@ export class SlurmJobHandle implements JobHandle {
   readonly #ref: SlurmJobRef;
   readonly #transport: SlurmTransport;
   readonly #store: JobStore;
+  readonly #localLogs: string | undefined;
   #record: JobRecord | undefined;
 
-  constructor(id: string, ref: SlurmJobRef, transport: SlurmTransport, store: JobStore) {
+  /** `localLogs`: the local directory holding the logs once `cleanup` removed the job's directory on the cluster. */
+  constructor(id: string, ref: SlurmJobRef, transport: SlurmTransport, store: JobStore, localLogs?: string) {
     this.id = id;
     this.nativeId = ref.nativeId;
     this.#ref = ref;
     this.#transport = transport;
     this.#store = store;
+    this.#localLogs = localLogs;
   }
 
   async status(): Promise<JobStatus> {
@@ -65,6 +70,14 @@ export class SlurmJobHandle implements JobHandle {
 
   async *logs(options: LogOptions = {}): AsyncGenerator<string> {
     const paths = this.#logPaths(options);
+    if (this.#localLogs !== undefined) {
+      const local = this.#localLogs;
+      yield* tailFiles(
+        paths.map((path) => ({ path: join(local, posix.basename(path)) })),
+        { follow: false, isDone: () => Promise.resolve(true) },
+      );
+      return;
+    }
     if (options.follow !== true) {
       yield* readRemoteFiles(this.#transport, paths);
       return;
