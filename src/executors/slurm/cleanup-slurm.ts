@@ -5,7 +5,7 @@ import type { JobRecord } from "../../store/job-record.ts";
 import type { ExecutorContext } from "../context.ts";
 import type { CleanupResult } from "../types.ts";
 import { TERMINAL_STATES } from "../types.ts";
-import { attachSlurm, slurmJobFiles } from "./index.ts";
+import { slurmJobFiles } from "./index.ts";
 
 /**
  * Removes a finished job's directory on the cluster (its script, shipped code and logs) after copying the logs into
