@@ -8,6 +8,7 @@ import { closeAllTransports, sshTransport } from "../../src/executors/slurm/ssh-
 import { submitSlurm } from "../../src/executors/slurm/submit-slurm.ts";
 import type { SlurmTransport } from "../../src/executors/slurm/transport.ts";
 import { dryRun, launch } from "../../src/launch.ts";
+import { JobStore } from "../../src/store/job-store.ts";
 import { describeWithEngine, slurmCluster, type SlurmClusterAccess } from "../helpers/engine.ts";
 import { runCli } from "../helpers/run-cli.ts";
 import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
@@ -107,8 +108,12 @@ describeWithEngine("slurm executor when things go wrong", slurmCluster(), (value
       "invalid partition",
       "sbatch --parsable job.sbatch",
     );
-    const left = await login(box).run("ls ~/.slipway/jobs/*/secrets.env 2>/dev/null | wc -l");
-    expect(left.stdout.trim()).toBe("0");
+    // Only this job's directory: other test files' jobs run on the same cluster at the same time.
+    const [record] = new JobStore(box.slipwayHome).list();
+    expect(record?.state).toBe("failed");
+    const files = await login(box).run(`ls -A ~/.slipway/jobs/${record?.id ?? "?"}`);
+    expect(files.stdout.split("\n")).toContain("job.sbatch");
+    expect(files.stdout.split("\n")).not.toContain("secrets.env");
   });
 
   it("a bad time is caught before anything is submitted", () => {
