@@ -1,14 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { attachJob } from "../../src/executors/registry.ts";
-import {
-  closeAllTransports,
-  sshTransport,
-  type SshTransport,
-} from "../../src/executors/slurm/ssh-transport.ts";
+import { closeAllTransports, type SshTransport } from "../../src/executors/slurm/ssh-transport.ts";
 import { getJob } from "../../src/jobs.ts";
 import { dryRun, launch, type LaunchedJob } from "../../src/launch.ts";
 import type { Recipe } from "../../src/job/recipe.ts";
@@ -16,6 +12,7 @@ import { JobStore } from "../../src/store/job-store.ts";
 import { describeWithEngine, slurmCluster, type SlurmClusterAccess } from "../helpers/engine.ts";
 import { runCli } from "../helpers/run-cli.ts";
 import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
+import { clusterSandbox, loginTransport } from "../helpers/slurm-sandbox.ts";
 import { CANARY_KEY, useTempDirs } from "../helpers/temp-dir.ts";
 
 // The slurm executor against the real 3-node cluster of scripts/slurm/start-cluster.sh, over the real sshd.
@@ -31,28 +28,8 @@ describeWithEngine("slurm executor on a real cluster", slurmCluster(), (value) =
     closeAllTransports();
   });
 
-  /** A launching machine whose HOME knows the cluster's host key, with a `cluster` profile (plus `extra` lines). */
-  function sandbox(extra = "", options: { knownHosts?: boolean; wandb?: string } = {}): Sandbox {
-    const { host, port, user, identity, knownHosts } = access();
-    const toml = `[wandb]
-project = "slurm-e2e"
-entity = "team"
-${options.wandb ?? ""}
-
-[cluster]
-executor = "slurm"
-host = "${host}"
-port = ${port}
-user = "${user}"
-identity = "${identity}"
-partition = "debug"
-${extra}
-`;
-    const box = makeSandbox(tempDir(), toml, { WANDB_API_KEY: CANARY_KEY });
-    mkdirSync(join(box.home, ".ssh"), { mode: 0o700 });
-    if (options.knownHosts !== false) copyFileSync(knownHosts, join(box.home, ".ssh", "known_hosts"));
-    return box;
-  }
+  const sandbox = (settings: Record<string, string> = {}, extraToml = ""): Sandbox =>
+    clusterSandbox(tempDir(), access(), settings, { extraToml });
 
   const start = (box: Sandbox, recipe: Recipe): Promise<LaunchedJob> =>
     launch(recipe, { ...sandboxOptions(box, "cluster"), detach: true });
@@ -65,14 +42,7 @@ ${extra}
     return { out, err };
   }
 
-  /** Runs a command on the login node over the test's own connection. */
-  function login(box: Sandbox): SshTransport {
-    const { host, port, user, identity } = access();
-    return sshTransport(
-      { host, port, user, identity, jump: undefined, hostKeyPolicy: "strict" },
-      { env: box.env, homeDir: box.home },
-    );
-  }
+  const login = (box: Sandbox): SshTransport => loginTransport(access(), box);
 
   it("runs a one-node job: state, exit code, both log streams, native id", async () => {
     const box = sandbox();
@@ -339,7 +309,7 @@ ${extra}
   });
 
   it("doctor checks the login node, Slurm's version and the partition", () => {
-    const box = sandbox(`[wrong]\nextends = "cluster"\npartition = "nope"\n`);
+    const box = sandbox({}, `\n[wrong]\nextends = "cluster"\npartition = "nope"\n`);
     const result = runCli(["doctor", "--json"], { env: box.env, cwd: box.root });
     expect(result.status, "one profile fails its check").toBe(1);
     const rows = (
@@ -357,7 +327,7 @@ ${extra}
 
   it("reaches the login node through a jump host", async () => {
     const { jumpHost, jumpPort, user } = access();
-    const box = sandbox(`jump = "${user}@${jumpHost}:${jumpPort}"`);
+    const box = sandbox({ jump: `${user}@${jumpHost}:${jumpPort}` });
     const known = readFileSync(access().knownHosts, "utf8");
     expect(known).toContain(`[${jumpHost}]:${jumpPort}`);
     const job = await start(box, { name: "jumped", script: "echo via the bastion" });

@@ -1,17 +1,18 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import type { SlurmPlan } from "../../src/executors/slurm/plan.ts";
-import { closeAllTransports, sshTransport } from "../../src/executors/slurm/ssh-transport.ts";
+import { closeAllTransports } from "../../src/executors/slurm/ssh-transport.ts";
 import { submitSlurm } from "../../src/executors/slurm/submit-slurm.ts";
 import type { SlurmTransport } from "../../src/executors/slurm/transport.ts";
 import { dryRun, launch } from "../../src/launch.ts";
 import { JobStore } from "../../src/store/job-store.ts";
 import { describeWithEngine, slurmCluster, type SlurmClusterAccess } from "../helpers/engine.ts";
 import { runCli } from "../helpers/run-cli.ts";
-import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
+import { sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
+import { clusterSandbox, loginTransport } from "../helpers/slurm-sandbox.ts";
 import { CANARY_KEY, useTempDirs } from "../helpers/temp-dir.ts";
 
 // What goes wrong between a laptop and a Slurm cluster, against the real sshd and cluster: bad input gives one clear
@@ -25,18 +26,8 @@ describeWithEngine("slurm executor when things go wrong", slurmCluster(), (value
     closeAllTransports();
   });
 
-  function sandbox(profile: Record<string, string | number>, knownHosts = true): Sandbox {
-    const { host, port, user, identity } = access();
-    const settings = { host, port, user, identity, partition: "debug", ...profile };
-    const lines = Object.entries(settings).map(
-      ([k, v]) => `${k} = ${typeof v === "number" ? v : JSON.stringify(v)}`,
-    );
-    const toml = `[wandb]\nproject = "slurm-e2e"\n\n[cluster]\nexecutor = "slurm"\n${lines.join("\n")}\n`;
-    const box = makeSandbox(tempDir(), toml, { WANDB_API_KEY: CANARY_KEY });
-    mkdirSync(join(box.home, ".ssh"), { mode: 0o700 });
-    if (knownHosts) copyFileSync(access().knownHosts, join(box.home, ".ssh", "known_hosts"));
-    return box;
-  }
+  const sandbox = (settings: Record<string, string | number>, knownHosts = true): Sandbox =>
+    clusterSandbox(tempDir(), access(), settings, { knownHosts });
 
   const cliLaunch = (box: Sandbox, ...extra: string[]) =>
     runCli(["launch", "--profile", "cluster", "--detach", ...extra, "--", "true"], {
@@ -51,13 +42,7 @@ describeWithEngine("slurm executor when things go wrong", slurmCluster(), (value
       .then((r) => r.stdout.split("\n").filter((l) => l !== ""));
   }
 
-  function login(box: Sandbox, port = access().port): SlurmTransport {
-    const { host, user, identity } = access();
-    return sshTransport(
-      { host, port, user, identity, jump: undefined, hostKeyPolicy: "strict" },
-      { env: box.env, homeDir: box.home },
-    );
-  }
+  const login = (box: Sandbox, port?: number): SlurmTransport => loginTransport(access(), box, port);
 
   /** Checks a CLI failure: exit 2, the expected lines, no stack trace, no key. */
   function expectUserError(result: ReturnType<typeof runCli>, ...parts: string[]): void {

@@ -1,7 +1,8 @@
 import { isAbsolute, join, resolve } from "node:path";
 import type { PendingProfile } from "../../config/types.ts";
 import type { Job } from "../../job/job.ts";
-import { isSecret, type Secret } from "../../secret.ts";
+import { splitEnv } from "../../job/split-env.ts";
+import type { Secret } from "../../secret.ts";
 import type { Plan } from "../types.ts";
 import { sizeInBytes, type DockerSettings } from "./settings.ts";
 
@@ -102,13 +103,9 @@ export function planDocker(
   settings: DockerSettings,
   context: DockerPlanContext,
 ): DockerPlan {
-  const env = { ...job.env, ...job.rankZeroEnv };
-  const plain = Object.entries(env)
-    .filter((entry): entry is [string, string] => !isSecret(entry[1]))
-    .sort(([a], [b]) => a.localeCompare(b));
-  const secrets = Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, Secret] => isSecret(entry[1])),
-  );
+  const split = splitEnv(job);
+  const plain = Object.entries(split.plain);
+  const { secrets } = split;
   const useFile = settings.secrets === "file" && Object.keys(secrets).length > 0;
   const secretsFile = join(context.jobDir, "secret-env");
   const mounts = settings.mounts.map((mount) => hostMount(mount, job.launchDir, context.homeDir));

@@ -1,7 +1,8 @@
 import { isAbsolute, resolve } from "node:path";
 import type { PendingProfile } from "../../config/types.ts";
 import type { Job } from "../../job/job.ts";
-import { isSecret, type Secret } from "../../secret.ts";
+import { splitEnv } from "../../job/split-env.ts";
+import type { Secret } from "../../secret.ts";
 import { shqJoin } from "../../shell-quote.ts";
 import type { Plan } from "../types.ts";
 import type { RaySettings } from "./settings.ts";
@@ -70,15 +71,7 @@ export function secretsPrefix(jobId: string): string {
  * ```
  */
 export function planRay(job: Job, profile: PendingProfile<"ray">, settings: RaySettings): RayPlan {
-  const env = { ...job.env, ...job.rankZeroEnv };
-  const plain = Object.fromEntries(
-    Object.entries(env)
-      .filter((entry): entry is [string, string] => !isSecret(entry[1]))
-      .sort(([a], [b]) => a.localeCompare(b)),
-  );
-  const secrets = Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, Secret] => isSecret(entry[1])),
-  );
+  const { plain, secrets } = splitEnv(job);
   const hasSecrets = Object.keys(secrets).length > 0;
   const command = shqJoin(job.command);
   const workingDir = settings.workingDir ?? job.workdir;

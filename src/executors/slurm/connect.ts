@@ -26,15 +26,5 @@ export function transportFor(
     }
     return local;
   }
-  return sshTransport(
-    {
-      host: target.host,
-      user: target.user,
-      port: target.port,
-      identity: target.identity,
-      jump: target.jump,
-      hostKeyPolicy: target.hostKeyPolicy,
-    },
-    context,
-  );
+  return sshTransport(target, context);
 }

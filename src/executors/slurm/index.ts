@@ -9,7 +9,7 @@ import { arrayIndices } from "./array-spec.ts";
 import { transportFor } from "./connect.ts";
 import { planSlurm, type SlurmPlan } from "./plan.ts";
 import { renderSlurm } from "./render.ts";
-import { slurmSettings, type SlurmTarget } from "./settings.ts";
+import { slurmSettings, slurmTarget, targetKeys } from "./settings.ts";
 import { SlurmJobHandle } from "./slurm-handle.ts";
 import { submitSlurm } from "./submit-slurm.ts";
 import type { SlurmTransport } from "./transport.ts";
@@ -51,7 +51,7 @@ export function createSlurmExecutor(
         startedAt: new Date().toISOString(),
         detail: {
           target: plan.label,
-          ...targetDetail(plan.target),
+          ...targetKeys(plan.target),
           jobDir: submitted.jobDir,
           ...(plan.arrayIndices === undefined ? {} : { array: plan.arrayIndices.join(",") }),
           ...(submitted.cluster === undefined ? {} : { cluster: submitted.cluster }),
@@ -94,19 +94,7 @@ export function slurmJobFiles(
 ): { handle: JobHandle; transport: SlurmTransport; jobDir: string; logNames: string[] } {
   const d = record.detail;
   const text = (key: string): string | undefined => (typeof d[key] === "string" ? d[key] : undefined);
-  const target: SlurmTarget =
-    text("tunnel") === "local"
-      ? { tunnel: "local" }
-      : {
-          tunnel: "ssh",
-          host: text("host") ?? "",
-          user: text("user"),
-          port: typeof d["port"] === "number" ? d["port"] : undefined,
-          identity: text("identity"),
-          jump: text("jump"),
-          hostKeyPolicy: text("hostKeyPolicy") === "accept-new" ? "accept-new" : "strict",
-        };
-  const transport = transportFor(target, {
+  const transport = transportFor(slurmTarget(d), {
     env: context.env ?? process.env,
     homeDir: context.homeDir ?? homedir(),
   });
@@ -122,18 +110,4 @@ export function slurmJobFiles(
   const suffixes = ref.arrayIndices === undefined ? [""] : ref.arrayIndices.map((i) => `-${i}`);
   const logNames = suffixes.flatMap((suffix) => [`stdout${suffix}.log`, `stderr${suffix}.log`]);
   return { handle, transport, jobDir: ref.jobDir, logNames };
-}
-
-function targetDetail(target: SlurmTarget): Record<string, string | number> {
-  if (target.tunnel === "local") return { tunnel: "local" };
-  const detail: Record<string, string | number> = {
-    tunnel: "ssh",
-    host: target.host,
-    hostKeyPolicy: target.hostKeyPolicy,
-  };
-  if (target.user !== undefined) detail["user"] = target.user;
-  if (target.port !== undefined) detail["port"] = target.port;
-  if (target.identity !== undefined) detail["identity"] = target.identity;
-  if (target.jump !== undefined) detail["jump"] = target.jump;
-  return detail;
 }

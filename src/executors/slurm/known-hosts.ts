@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { hostPatternsMatch } from "./host-patterns.ts";
 
 /** Which hosts a known_hosts line is for: a hashed name, or a comma-separated list of patterns. */
 export type KnownHostNames =
@@ -124,37 +125,6 @@ function namesMatch(names: KnownHostNames, name: string): boolean {
     const digest = createHmac("sha1", names.salt).update(name).digest();
     return digest.equals(names.hash);
   }
-  let positive = false;
-  for (const pattern of names.patterns) {
-    const negated = pattern.startsWith("!");
-    if (!globMatch(negated ? pattern.slice(1) : pattern, name)) continue;
-    // As in OpenSSH's match_hostname: a matching negated pattern rules the whole line out.
-    if (negated) return false;
-    positive = true;
-  }
-  return positive;
-}
-
-/** OpenSSH's `match_pattern`: `*` is any run, `?` any one character, everything else (`[`, `]` too) literal. */
-function globMatch(pattern: string, text: string): boolean {
-  let p = 0;
-  let t = 0;
-  let starP = -1;
-  let starT = 0;
-  while (t < text.length) {
-    if (pattern[p] === "*") {
-      starP = p++;
-      starT = t;
-    } else if (p < pattern.length && (pattern[p] === "?" || pattern[p] === text[t])) {
-      p++;
-      t++;
-    } else if (starP >= 0) {
-      p = starP + 1;
-      t = ++starT;
-    } else {
-      return false;
-    }
-  }
-  while (pattern[p] === "*") p++;
-  return p === pattern.length;
+  // As in OpenSSH's match_hostname: a matching negated pattern rules the whole line out.
+  return hostPatternsMatch(names.patterns, name);
 }

@@ -1,7 +1,8 @@
 import type { PendingProfile } from "../../config/types.ts";
 import { SlipwayError } from "../../errors.ts";
 import { SECRET_ENV_NAMES, type Job } from "../../job/job.ts";
-import { isSecret, type Secret } from "../../secret.ts";
+import { splitEnv } from "../../job/split-env.ts";
+import type { Secret } from "../../secret.ts";
 import type { Plan } from "../types.ts";
 import { arrayIndices } from "./array-spec.ts";
 import { JOB_FILES, sbatchScript } from "./script.ts";
@@ -46,17 +47,7 @@ export interface SlurmPlan extends Plan {
 export function planSlurm(job: Job, profile: PendingProfile<"slurm">, settings: SlurmSettings): SlurmPlan {
   const label = targetLabel(settings.target);
   const indices = job.array === undefined ? undefined : arrayIndices(job.array);
-  const env = { ...job.env, ...job.rankZeroEnv };
-  const plain = Object.fromEntries(
-    Object.entries(env)
-      .filter((entry): entry is [string, string] => !isSecret(entry[1]))
-      .sort(([a], [b]) => a.localeCompare(b)),
-  );
-  const secrets = Object.fromEntries(
-    Object.entries(env)
-      .filter((entry): entry is [string, Secret] => isSecret(entry[1]))
-      .sort(([a], [b]) => a.localeCompare(b)),
-  );
+  const { plain, secrets } = splitEnv(job);
   const image = job.image ?? settings.containerImage;
   const multiNode = job.resources.nodes > 1;
   const srun = [

@@ -1,18 +1,8 @@
 import type { PendingProfile } from "../../config/types.ts";
+import type { SshTarget } from "./ssh-route.ts";
 
 /** Where the Slurm commands run: over SSH to a login node, or on this machine. */
-export type SlurmTarget =
-  | {
-      readonly tunnel: "ssh";
-      /** A host name or a `~/.ssh/config` alias. */
-      readonly host: string;
-      readonly user: string | undefined;
-      readonly port: number | undefined;
-      readonly identity: string | undefined;
-      readonly jump: string | undefined;
-      readonly hostKeyPolicy: "strict" | "accept-new";
-    }
-  | { readonly tunnel: "local" };
+export type SlurmTarget = ({ readonly tunnel: "ssh" } & SshTarget) | { readonly tunnel: "local" };
 
 /** A slurm profile's own settings, as validated from env.toml, with defaults filled in. */
 export interface SlurmSettings {
@@ -50,20 +40,8 @@ export function slurmSettings(profile: PendingProfile<"slurm">): SlurmSettings {
     const value = s[key];
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
   };
-  const target: SlurmTarget =
-    text("tunnel") === "local"
-      ? { tunnel: "local" }
-      : {
-          tunnel: "ssh",
-          host: text("host") ?? "",
-          user: text("user"),
-          port: num("port"),
-          identity: text("identity"),
-          jump: text("jump"),
-          hostKeyPolicy: text("host_key_policy") === "accept-new" ? "accept-new" : "strict",
-        };
   return {
-    target,
+    target: slurmTarget(s),
     account: text("account"),
     partition: text("partition"),
     qos: text("qos"),
@@ -79,6 +57,52 @@ export function slurmSettings(profile: PendingProfile<"slurm">): SlurmSettings {
     retries: num("retries") ?? 0,
     package: text("package") === "git" ? "git" : "none",
   };
+}
+
+/**
+ * The target named by a profile's settings, or by a job record's `detail`, which keeps the same keys
+ * (see {@link targetKeys}).
+ *
+ * @example
+ * ```ts
+ * slurmTarget({ host: "login1", port: 2222 }); // { tunnel: "ssh", host: "login1", port: 2222, hostKeyPolicy: "strict", … }
+ * ```
+ */
+export function slurmTarget(values: Readonly<Record<string, unknown>>): SlurmTarget {
+  const text = (key: string): string | undefined =>
+    typeof values[key] === "string" ? values[key] : undefined;
+  if (text("tunnel") === "local") return { tunnel: "local" };
+  return {
+    tunnel: "ssh",
+    host: text("host") ?? "",
+    user: text("user"),
+    port: typeof values["port"] === "number" ? values["port"] : undefined,
+    identity: text("identity"),
+    jump: text("jump"),
+    hostKeyPolicy: text("host_key_policy") === "accept-new" ? "accept-new" : "strict",
+  };
+}
+
+/**
+ * A target as the settings keys {@link slurmTarget} reads back (the job store keeps them to reattach).
+ *
+ * @example
+ * ```ts
+ * slurmTarget(targetKeys(target)); // the same target
+ * ```
+ */
+export function targetKeys(target: SlurmTarget): Record<string, string | number> {
+  if (target.tunnel === "local") return { tunnel: "local" };
+  const keys: Record<string, string | number> = {
+    tunnel: "ssh",
+    host: target.host,
+    host_key_policy: target.hostKeyPolicy,
+  };
+  if (target.user !== undefined) keys["user"] = target.user;
+  if (target.port !== undefined) keys["port"] = target.port;
+  if (target.identity !== undefined) keys["identity"] = target.identity;
+  if (target.jump !== undefined) keys["jump"] = target.jump;
+  return keys;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { isAbsolute, join } from "node:path";
-import { globMatch } from "./ssh-config-line.ts";
+import { globMatch } from "./host-patterns.ts";
 import type { SshConfigIo } from "./ssh-config.ts";
 
 /**

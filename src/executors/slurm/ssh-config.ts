@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { ConfigError } from "../../errors.ts";
 import { expandTilde, includedFiles } from "./ssh-config-include.ts";
-import { hostPatternsMatch, splitSshConfigLine } from "./ssh-config-line.ts";
+import { hostPatternsMatch } from "./host-patterns.ts";
+import { splitSshConfigLine } from "./ssh-config-line.ts";
 
 /** The text of one OpenSSH client config file and its path (for messages). */
 export interface SshConfigText {

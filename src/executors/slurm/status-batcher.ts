@@ -66,25 +66,24 @@ export class StatusBatcher {
   async #query(refs: readonly SlurmJobRef[]): Promise<JobStatus[]> {
     const result = await this.#transport.run(`squeue -h -t all --me -r -o ${SQUEUE_FORMAT}`);
     const queue = result.exitCode === 0 ? parseQueue(result.stdout) : new Map<string, QueueEntry>();
-    // Only jobs that ended (or left squeue) need their exit codes: a second, rarer round trip.
-    const paths = [...new Set(refs.flatMap((ref) => exitCodePaths(ref, queue)))];
-    // The same command removes the secrets files of single jobs that ended: their script's trap does that, unless
-    // the job was killed before it could run (a node failure, SIGKILL).
-    const ended =
+    // Only jobs that ended (or left squeue) need their exit codes: a second, rarer round trip. The same command
+    // removes the secrets files of single jobs that ended: their script's trap does that, unless the job was killed
+    // before it could run (a node failure, SIGKILL).
+    const ended = refs
+      .map((ref) => ({ ref, paths: exitCodePaths(ref, queue) }))
+      .filter((e) => e.paths.length > 0);
+    const paths = [...new Set(ended.flatMap((e) => e.paths))].map(shq);
+    const secrets =
       result.exitCode === 0
-        ? refs.filter((ref) => ref.arrayIndices === undefined && exitCodePaths(ref, queue).length > 0)
+        ? ended
+            .filter((e) => e.ref.arrayIndices === undefined)
+            .map((e) => shq(`${e.ref.jobDir}/${JOB_FILES.secrets}`))
         : [];
-    const removeSecrets = ended.map((ref) => shq(`${ref.jobDir}/${JOB_FILES.secrets}`));
+    const command = `grep -sH . ${paths.join(" ")}; ${secrets.length === 0 ? "" : `rm -f ${secrets.join(" ")}; `}true`;
     const exitCodes =
       paths.length === 0
         ? new Map<string, number>()
-        : parseExitCodes(
-            (
-              await this.#transport.run(
-                `grep -sH . ${paths.map(shq).join(" ")}; ${removeSecrets.length === 0 ? "" : `rm -f ${removeSecrets.join(" ")}; `}true`,
-              )
-            ).stdout,
-          );
+        : parseExitCodes((await this.#transport.run(command)).stdout);
     const statuses = await this.#withScontrolExitCodes(
       refs,
       refs.map((ref) => jobStatus(ref, queue, exitCodes)),

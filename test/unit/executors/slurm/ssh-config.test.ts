@@ -3,7 +3,8 @@ import { existsSync, writeFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { hostPatternsMatch, splitSshConfigLine } from "../../../../src/executors/slurm/ssh-config-line.ts";
+import { hostPatternsMatch } from "../../../../src/executors/slurm/host-patterns.ts";
+import { splitSshConfigLine } from "../../../../src/executors/slurm/ssh-config-line.ts";
 import {
   resolveSshHost,
   type ResolveSshHostOptions,
