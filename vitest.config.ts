@@ -8,13 +8,13 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"] },
+        test: { name: "unit", include: ["test/unit/**/*.test.ts", "test/contract/**/*.unit.test.ts"] },
       },
       {
         extends: true,
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts"],
+          include: ["test/integration/**/*.test.ts", "test/contract/**/*.engine.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -3,8 +3,8 @@
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { closeAllTransports, sshTransport } from "../src/executors/slurm/ssh-transport.ts";
 import { getJob, launch } from "../src/index.ts";
+import { defaultConnections } from "../src/transport/connections.ts";
 
 type Row = [string, number, string];
 
@@ -40,7 +40,9 @@ export async function benchSlurm(sandbox: string, env: Record<string, string>, h
   // A key of the SDK's shape, so every job ships its secrets file.
   const keyed = { ...env, WANDB_API_KEY: "0123456789abcdef".repeat(3) };
   const options = { profile: "cluster", cwd: sandbox, env: keyed, homeDir: home, onNotice: () => undefined };
-  const transport = sshTransport(
+  // The process-wide connections that launch() uses too: the baselines run over the sweep's own connection.
+  const connections = defaultConnections();
+  const transport = connections.ssh(
     {
       host: access.host,
       port: access.port,
@@ -113,7 +115,7 @@ export async function benchSlurm(sandbox: string, env: Record<string, string>, h
   const ourStatus = median(samples.ours.slice(2));
 
   await run(`scancel ${ids.join(" ")}; rm -rf ${jobDir}`);
-  closeAllTransports();
+  await connections.close();
   return [
     [`${SWEEP} × sbatch in one session's loop (baseline)`, loop, "1.00×"],
     [`${SWEEP} × separate ssh host sbatch (baseline)`, separateSweep, `${SEPARATE} measured, scaled`],

@@ -4,10 +4,11 @@
 # ray share dependencies such as protobuf).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/apt.sh
 python=${PYTHON:-python3}
 if ! "$python" -m venv --help >/dev/null 2>&1; then
   echo "setup-python: $python has no venv module; installing python3-venv" >&2
-  apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+  apt_get update -qq && apt_get install -y -qq python3-venv >/dev/null
 fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt

@@ -1,7 +1,7 @@
 import { detectWandbKey } from "./env/detect-wandb-key.ts";
 import { resolveTrackingEnv } from "./env/tracking-env.ts";
 import { createExecutor } from "./executors/registry.ts";
-import type { Executor } from "./executors/types.ts";
+import type { Executor } from "./executors/executor-module.ts";
 import { runtimeOf, type RuntimeOptions } from "./runtime.ts";
 import { selectProfile, type ProfileChoice } from "./select-profile.ts";
 

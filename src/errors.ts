@@ -23,6 +23,7 @@ export type ErrorCode =
   | "SPAWN_FAILED"
   | "JOB_NOT_FOUND"
   | "JOB_AMBIGUOUS"
+  | "JOB_ID_INVALID"
   | "STORE"
   | "ENGINE_UNREACHABLE"
   | "ENGINE_ERROR"
@@ -154,6 +155,8 @@ export class CommandError extends SlipwayError {
   readonly argv: readonly string[];
   readonly exitCode: number | undefined;
   readonly stderr: string;
+  /** Where the command ran (`user@host:port`), or `undefined` for this machine. */
+  readonly host: string | undefined;
 
   constructor(
     code: ErrorCode,
@@ -162,6 +165,7 @@ export class CommandError extends SlipwayError {
       argv: readonly string[];
       exitCode?: number | undefined;
       stderr?: string;
+      host?: string | undefined;
     },
   ) {
     super(code, message, details);
@@ -169,5 +173,65 @@ export class CommandError extends SlipwayError {
     this.argv = details.argv;
     this.exitCode = details.exitCode;
     this.stderr = details.stderr ?? "";
+    this.host = details.host;
+  }
+}
+
+/**
+ * The job store could not be used, or holds a record slipway cannot read; `path` names the file or directory.
+ *
+ * @example
+ * ```ts
+ * try { await getJob("sft-k3j9x2"); }
+ * catch (e) { if (e instanceof StoreError) console.error(e.path); } // …/jobs/sft-k3j9x2/job.json
+ * ```
+ */
+export class StoreError extends SlipwayError {
+  readonly path: string;
+
+  constructor(message: string, details: SlipwayErrorOptions & { readonly path: string }) {
+    super("STORE", message, details);
+    this.name = "StoreError";
+    this.path = details.path;
+  }
+}
+
+/** Where an {@link EngineError} happened: the request an engine refused or answered with something unreadable. */
+export interface EngineErrorDetails extends SlipwayErrorOptions {
+  readonly executor: string;
+  /** HTTP method (or API operation, e.g. `container.inspect`). */
+  readonly method: string;
+  /** Request path or endpoint, e.g. `/api/jobs/sft-k3j9x2`. */
+  readonly path: string;
+  /** HTTP status, when the engine answered. */
+  readonly status?: number | undefined;
+  /** The engine's answer (cut to a readable length), when it gave one. */
+  readonly body?: string | undefined;
+}
+
+/**
+ * An engine's API refused a request or gave an answer slipway cannot read (a Ray dashboard behind a proxy that
+ * answers HTML, a Docker daemon error). The request and the answer are fields, not just text.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof EngineError && e.status === 401) console.error(`token refused by ${e.path}`); }
+ * ```
+ */
+export class EngineError extends SlipwayError {
+  readonly executor: string;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number | undefined;
+  readonly body: string | undefined;
+
+  constructor(code: ErrorCode, message: string, details: EngineErrorDetails) {
+    super(code, message, details);
+    this.name = "EngineError";
+    this.executor = details.executor;
+    this.method = details.method;
+    this.path = details.path;
+    this.status = details.status;
+    this.body = details.body;
   }
 }

@@ -11,24 +11,34 @@
  */
 export { launch, dryRun, type LaunchOptions, type LaunchedJob, type DryRun } from "./launch.ts";
 export { buildExecutor, type BuildExecutorOptions } from "./build-executor.ts";
-export { getJob, listJobs, type JobSummary } from "./jobs.ts";
+export { getJob, listJobs, type JobSummary, type ListJobsOptions } from "./jobs.ts";
 export type { ProfileChoice } from "./select-profile.ts";
 export type { RuntimeOptions } from "./runtime.ts";
 export type { Recipe, ResourceRequest } from "./job/recipe.ts";
 export type { Job } from "./job/job.ts";
 export type {
   Capabilities,
-  Executor,
+  CleanupResult,
   Feature,
   JobHandle,
-  JobState,
-  JobStatus,
   LogOptions,
   LogStream,
   Plan,
   SubmitOptions,
 } from "./executors/types.ts";
-export { JOB_STATES, TERMINAL_STATES } from "./executors/types.ts";
+export type {
+  CheckResult,
+  Executor,
+  ExecutorContext,
+  ExecutorModule,
+  JobEngine,
+  LogSaver,
+  PollPolicy,
+  RecordedJob,
+  Submitted,
+} from "./executors/executor-module.ts";
+export { JOB_STATES, TERMINAL_STATES, type JobState, type JobStatus } from "./job/job-state.ts";
+export { Connections } from "./transport/connections.ts";
 export type { TrackingEnv, TrackingOverrides, KeySummary } from "./env/tracking-env.ts";
 export { detectWandbKey, type WandbKeyDetection } from "./env/detect-wandb-key.ts";
 export { loadConfig } from "./config/load-config.ts";
@@ -50,6 +60,8 @@ export {
   ConfigError,
   UnsupportedError,
   CommandError,
+  EngineError,
+  StoreError,
   type ErrorCode,
   type ConfigIssue,
 } from "./errors.ts";

@@ -1,6 +1,8 @@
 import { attachJob } from "./executors/registry.ts";
-import type { JobHandle, JobStatus } from "./executors/types.ts";
-import { TERMINAL_STATES } from "./executors/types.ts";
+import { statusOf } from "./executors/tracked-handle.ts";
+import type { JobHandle } from "./executors/types.ts";
+import { isTerminal, type JobStatus } from "./job/job-state.ts";
+import type { StoreError } from "./errors.ts";
 import { runtimeOf, type RuntimeOptions } from "./runtime.ts";
 import type { JobRecord } from "./store/job-record.ts";
 
@@ -14,9 +16,11 @@ import type { JobRecord } from "./store/job-record.ts";
  * for await (const line of job.logs({ follow: true })) console.log(line);
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- async so that a bad id rejects instead of throwing
 export async function getJob(id?: string, options: RuntimeOptions = {}): Promise<JobHandle> {
-  const { store, env, homeDir } = runtimeOf(options);
-  return attachJob(store.read(store.resolve(id)), { store, env, homeDir });
+  const runtime = runtimeOf(options);
+  const { store } = runtime;
+  return attachJob(store.read(store.resolve(id)), runtime);
 }
 
 /**
@@ -34,29 +38,46 @@ export interface JobSummary {
 }
 
 /**
- * Every job in the store, newest first, each with a fresh status (finished jobs are not asked again).
+ * Options of {@link listJobs}: the launching machine, and what to do with a record that cannot be read.
+ *
+ * @example
+ * ```ts
+ * const options: ListJobsOptions = { onProblem: (e) => console.warn(`skipped: ${e.message}`) };
+ * ```
+ */
+export interface ListJobsOptions extends RuntimeOptions {
+  /** Called once per unreadable entry of the job store (default: one line on stderr). */
+  readonly onProblem?: (problem: StoreError) => void;
+}
+
+/**
+ * Every job in the store, newest first, each with a fresh status (finished jobs are not asked again). A damaged
+ * record does not hide the others: it is reported through `onProblem`.
  *
  * @example
  * ```ts
  * for (const { record, status } of await listJobs()) console.log(record.id, status.state);
  * ```
  */
-export async function listJobs(options: RuntimeOptions = {}): Promise<JobSummary[]> {
-  const { store, env, homeDir } = runtimeOf(options);
+export async function listJobs(options: ListJobsOptions = {}): Promise<JobSummary[]> {
+  const runtime = runtimeOf(options);
+  const { records, problems } = runtime.store.scan();
+  const report =
+    options.onProblem ??
+    ((problem: StoreError) => process.stderr.write(`slipway: skipped ${problem.message}\n`));
+  for (const problem of problems) report(problem);
   return Promise.all(
-    store.list().map(async (record) => {
-      const stored: JobStatus = {
-        state: record.state,
-        raw: record.raw,
-        exitCode: record.exitCode,
-        reason: record.reason,
-      };
-      if (TERMINAL_STATES.has(record.state)) return { record, status: stored };
+    records.map(async (record) => {
+      const stored = statusOf(record);
+      if (isTerminal(stored)) return { record, status: stored };
       try {
-        return { record, status: await (await attachJob(record, { store, env, homeDir })).status() };
-      } catch {
-        // An executor that cannot be reached (or is not built) must not hide the rest of the list.
-        return { record, status: { ...stored, state: "unknown" as const } };
+        const handle = attachJob(record, runtime);
+        const status = await handle.status();
+        return { record: handle.record, status };
+      } catch (error) {
+        // An executor that cannot be reached must not hide the rest of the list.
+        const reason = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
+        return { record, status: { ...stored, state: "unknown" as const, reason } };
       }
     }),
   );

@@ -1,9 +1,11 @@
 import { buildExecutor } from "./build-executor.ts";
 import { checkCapabilities } from "./executors/check-capabilities.ts";
-import type { Executor, JobHandle, Plan } from "./executors/types.ts";
+import type { Executor } from "./executors/executor-module.ts";
+import { submitJob } from "./executors/submit-job.ts";
+import type { JobHandle, Plan } from "./executors/types.ts";
 import { buildJob, type Job, type JobDependency } from "./job/job.ts";
 import type { Recipe } from "./job/recipe.ts";
-import { runtimeOf, type RuntimeOptions } from "./runtime.ts";
+import { runtimeOf, type Runtime, type RuntimeOptions } from "./runtime.ts";
 import type { ProfileChoice } from "./select-profile.ts";
 import type { JobRecord } from "./store/job-record.ts";
 
@@ -72,23 +74,11 @@ export interface DryRun {
  */
 export async function launch(recipe: Recipe, options: LaunchOptions = {}): Promise<LaunchedJob> {
   const runtime = runtimeOf(options);
-  const { executor, job, plan } = await prepare(recipe, options);
-  runtime.store.create(initialRecord(executor, job, plan));
-  let handle: JobHandle;
-  try {
-    handle = await executor.submit(plan, {
-      detach: options.detach ?? false,
-      allowDirty: options.allowDirty ?? false,
-    });
-  } catch (error) {
-    runtime.store.update(job.id, {
-      state: "failed",
-      raw: "not-started",
-      reason: error instanceof Error ? error.message : String(error),
-      endedAt: new Date().toISOString(),
-    });
-    throw error;
-  }
+  const { executor, job, plan } = await prepare(recipe, options, runtime);
+  const handle = await submitJob(executor, job, plan, runtime, {
+    detach: options.detach ?? false,
+    allowDirty: options.allowDirty ?? false,
+  });
   return {
     id: handle.id,
     executor: handle.executor,
@@ -111,18 +101,19 @@ export async function launch(recipe: Recipe, options: LaunchOptions = {}): Promi
  * ```
  */
 export async function dryRun(recipe: Recipe, options: LaunchOptions = {}): Promise<DryRun> {
-  const { executor, job, plan } = await prepare(recipe, options);
+  const { executor, job, plan } = await prepare(recipe, options, runtimeOf(options));
   return { job, plan, rendered: executor.render(plan) };
 }
 
 async function prepare(
   recipe: Recipe,
   options: LaunchOptions,
+  runtime: Runtime,
 ): Promise<{ executor: Executor; job: Job; plan: Plan }> {
-  const executor = await buildExecutor(options.profile, options);
+  const executor = await buildExecutor(options.profile, { ...options, connections: runtime.connections });
   const notify = options.onNotice ?? ((message: string) => process.stderr.write(`slipway: ${message}\n`));
   for (const notice of [...executor.tracking.notices, ...executor.notices]) notify(notice);
-  const { store } = runtimeOf(options);
+  const { store } = runtime;
   const job = buildJob(recipe, executor.profile, executor.tracking, {
     cwd: options.cwd ?? process.cwd(),
     now: new Date(),
@@ -133,36 +124,13 @@ async function prepare(
 }
 
 function dependencyOf(record: JobRecord): JobDependency {
-  const { target } = record.detail;
+  // Where a Slurm job runs: `label` since the typed records, `target` (a string then) before.
+  const { label, target } = record.detail;
   return {
     id: record.id,
     executor: record.executor,
     nativeId: record.nativeId,
-    target: typeof target === "string" ? target : undefined,
+    target: typeof label === "string" ? label : typeof target === "string" ? target : undefined,
     state: record.state,
-  };
-}
-
-function initialRecord(executor: Executor, job: Job, plan: Plan): JobRecord {
-  return {
-    version: 1,
-    id: job.id,
-    name: job.name,
-    profile: job.profile,
-    executor: job.executor,
-    configFile: executor.profile.file,
-    nativeId: "",
-    command: job.command,
-    workdir: job.workdir,
-    createdAt: job.createdAt,
-    startedAt: undefined,
-    endedAt: undefined,
-    state: "pending",
-    raw: "submitting",
-    exitCode: undefined,
-    reason: undefined,
-    // JSON turns every Secret into "***", so the stored plan holds no secret.
-    plan: JSON.parse(JSON.stringify(plan)) as unknown,
-    detail: {},
   };
 }

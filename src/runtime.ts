@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { JobStore } from "./store/job-store.ts";
+import { defaultConnections, type Connections } from "./transport/connections.ts";
 
 /**
  * Where slipway reads the launching machine from; every field defaults to this process's own.
@@ -17,6 +18,11 @@ export interface RuntimeOptions {
   readonly cwd?: string;
   /** Home directory for `~/.netrc`, W&B settings and the job store (default `os.homedir()`). */
   readonly homeDir?: string;
+  /**
+   * Pooled connections (one SSH connection per cluster) to use (default: this process's shared pool, so every
+   * launch of a sweep shares one connection). Pass your own to `close()` it when done.
+   */
+  readonly connections?: Connections;
 }
 
 /** {@link RuntimeOptions} with the defaults filled in and the job store opened. */
@@ -25,11 +31,18 @@ export interface Runtime {
   readonly cwd: string;
   readonly homeDir: string;
   readonly store: JobStore;
+  readonly connections: Connections;
 }
 
 /** Fills in the runtime defaults. */
 export function runtimeOf(options: RuntimeOptions = {}): Runtime {
   const env = options.env ?? process.env;
   const homeDir = options.homeDir ?? homedir();
-  return { env, cwd: options.cwd ?? process.cwd(), homeDir, store: JobStore.fromEnv(env, homeDir) };
+  return {
+    env,
+    cwd: options.cwd ?? process.cwd(),
+    homeDir,
+    store: JobStore.fromEnv(env, homeDir),
+    connections: options.connections ?? defaultConnections(),
+  };
 }

@@ -6,6 +6,7 @@
 # Concurrent callers serialise on a lock. Prints "dockerd: <version> (API <version>) ..." at the end.
 # Stop it again with scripts/docker/stop-dockerd.sh. Facts behind the choices: shared reference docker.md.
 set -euo pipefail
+source "$(dirname "$0")/../lib/apt.sh"
 
 SOCK=/var/run/docker.sock
 PIDFILE=/var/run/slipway-dockerd.pid
@@ -78,7 +79,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   trap 'rm -f "$apt_log"' EXIT
   # Quiet unless it fails (postinst chatter such as "policy-rc.d denied execution of start" is expected).
   apt_install() {
-    apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}" >"$apt_log" 2>&1
+    apt_get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}" >"$apt_log" 2>&1
   }
   # Update the package lists only when they lack a package or are too stale to download from.
   need_update=0
@@ -87,7 +88,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   done
   if [ "$need_update" = 1 ] || ! apt_install; then
     say "apt-get update"
-    apt-get update -qq >"$apt_log" 2>&1 || { cat "$apt_log" >&2; exit 1; }
+    apt_get update -qq >"$apt_log" 2>&1 || { cat "$apt_log" >&2; exit 1; }
     apt_install || { cat "$apt_log" >&2; say "installing ${missing[*]} failed"; exit 1; }
   fi
 fi

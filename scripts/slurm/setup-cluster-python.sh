@@ -9,6 +9,7 @@
 # read, no Python started), so start-cluster.sh's fast path stays at ~0.3 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/lib/apt.sh
 
 BASE=/opt/slipway-test
 VENV=$BASE/venv
@@ -43,8 +44,8 @@ start=$SECONDS
 if ! "$PY" -c 'import ensurepip' 2>/dev/null; then
   say "installing python3-venv"
   export DEBIAN_FRONTEND=noninteractive
-  apt_install() { apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 python3-venv >/dev/null; }
-  apt_install || { apt-get update -qq -o DPkg::Lock::Timeout=300 && apt_install; } ||
+  apt_install() { apt_get install -y -qq --no-install-recommends python3-venv >/dev/null; }
+  apt_install || { apt_get update -qq && apt_install; } ||
     die "apt-get install python3-venv failed"
 fi
 

@@ -27,6 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+source scripts/lib/apt.sh
 
 STATE=/tmp/slipway-slurm
 LOCK=/tmp/slipway-slurm.lock
@@ -201,10 +202,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   fi
   apt_install() {
-    apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=300 \
+    apt_get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 \
       -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >>"$APT_LOG" 2>&1
   }
-  apt_update() { apt-get update -qq -o DPkg::Lock::Timeout=300 >>"$APT_LOG" 2>&1; }
+  apt_update() { apt_get update -qq >>"$APT_LOG" 2>&1; }
   # apt-get update only when the package lists lack a package, or when installing from them fails (stale lists).
   need_update=
   for pkg in "${missing[@]}"; do

@@ -12,6 +12,11 @@ export function say(message: string): void {
   process.stderr.write(`${paint("dim", "slipway:", process.stderr)} ${message}\n`);
 }
 
+/** Writes a warning (something was skipped or is wrong, but the command goes on) to stderr. */
+export function warn(message: string): void {
+  process.stderr.write(`${paint("yellow", "warning:", process.stderr)} ${message}\n`);
+}
+
 /** Prints rows as an aligned table with a header; the last column is not padded. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const width = (cell: string): number => stripVTControlCharacters(cell).length;

@@ -40,11 +40,13 @@ export function checkProfiles(
     );
   const ownOf = (n: string | undefined) => (n === undefined ? undefined : links.get(n)?.own);
 
+  const chains = followChains(links, issues);
+  const mergedOf = mergeMemo(tables);
+
   const profiles = new Map<string, LoadedProfile>();
   for (const [name, table] of tables) {
-    const { chain, sound } = followChain(name, links, issues);
+    const { chain, sound, setter } = chains.get(name) ?? { chain: [name], sound: false, setter: undefined };
     const own = ownOf(name);
-    const setter = chain.slice(1).find((n) => ownOf(n) !== undefined);
     const inherited = ownOf(setter);
     const kind = own === "invalid" ? undefined : (own ?? (inherited === "invalid" ? undefined : inherited));
     const at = formatPath([name, "executor"]);
@@ -65,9 +67,7 @@ export function checkProfiles(
     issues.push(...found);
     if (kind === undefined || !sound) continue;
 
-    // Presence is all that matters for required keys, so a plain child-wins merge is enough here.
-    const merged = Object.assign({}, ...chain.map((n) => tables.get(n)).reverse()) as Record<string, unknown>;
-    for (const { key, message } of missingRequired(kind, merged)) {
+    for (const { key, message } of missingRequired(kind, mergedOf(chain))) {
       issues.push({ path: formatPath([name, key]), message });
     }
     const parent = links.get(name)?.parent;
@@ -77,29 +77,94 @@ export function checkProfiles(
   return profiles;
 }
 
-// Follows `extends` from `name`; `sound` is false when the chain is broken (reported by `readLink`) or loops.
-function followChain(name: string, links: ReadonlyMap<string, Link>, issues: ConfigIssue[]) {
-  const chain = [name];
-  for (let link = links.get(name); link !== undefined;) {
-    if (link.broken || link.own === "invalid") return { chain, sound: false };
-    if (link.parent === undefined) return { chain, sound: true };
-    const seen = chain.indexOf(link.parent);
-    if (seen !== -1) {
-      // Rotated to start at its smallest name, so every profile on the loop reports the same issue (deduplicated).
-      const loop = chain.slice(seen);
-      const start = loop.indexOf([...loop].sort(compareText)[0] ?? name);
-      const ordered = [...loop.slice(start), ...loop.slice(0, start)];
-      const first = ordered[0] ?? name;
-      issues.push({
-        path: formatPath([first, "extends"]),
-        message: `extends cycle: ${[...ordered, first].join(" → ")}`,
-      });
-      return { chain, sound: false };
+/** A profile's `extends` chain, itself first; `sound` is false when it is broken (reported by `readLink`) or loops. */
+interface Chain {
+  readonly chain: readonly string[];
+  readonly sound: boolean;
+  /** The first profile after itself on the chain that sets `executor`. */
+  readonly setter: string | undefined;
+}
+
+// Follows every profile's `extends` once: each walk stops at a profile already followed, so a chain of n profiles
+// costs O(n) steps (plus its n chain arrays), not O(n²) per profile. Each loop is reported once.
+function followChains(links: ReadonlyMap<string, Link>, issues: ConfigIssue[]): Map<string, Chain> {
+  const done = new Map<string, Chain>();
+  const setsExecutor = (n: string) => links.get(n)?.own !== undefined;
+  for (const start of links.keys()) {
+    const path: string[] = [];
+    const onPath = new Map<string, number>();
+    let tail: Chain | undefined;
+    for (let name = start; tail === undefined;) {
+      tail = done.get(name);
+      if (tail !== undefined) break;
+      const seen = onPath.get(name);
+      if (seen !== undefined) {
+        tail = closeLoop(path.splice(seen), done, setsExecutor, issues);
+        break;
+      }
+      const link = links.get(name);
+      if (link === undefined || link.broken || link.own === "invalid" || link.parent === undefined) {
+        const sound = link !== undefined && !link.broken && link.own !== "invalid";
+        tail = { chain: [name], sound, setter: undefined };
+        done.set(name, tail);
+        break;
+      }
+      onPath.set(name, path.length);
+      path.push(name);
+      name = link.parent;
     }
-    chain.push(link.parent);
-    link = links.get(link.parent);
+    for (let i = path.length - 1; i >= 0; i--) {
+      const name = path[i] ?? start;
+      const parent: string = tail.chain[0] ?? name;
+      tail = {
+        chain: [name, ...tail.chain],
+        sound: tail.sound,
+        setter: setsExecutor(parent) ? parent : tail.setter,
+      };
+      done.set(name, tail);
+    }
   }
-  return { chain, sound: true };
+  return done;
+}
+
+// Records every profile on a loop (each one's chain goes once round it) and reports the loop; returns the chain of
+// its first profile, which the walk that found the loop entered it by.
+function closeLoop(
+  loop: readonly string[],
+  done: Map<string, Chain>,
+  setsExecutor: (name: string) => boolean,
+  issues: ConfigIssue[],
+): Chain {
+  for (let i = 0; i < loop.length; i++) {
+    const chain = [...loop.slice(i), ...loop.slice(0, i)];
+    done.set(chain[0] ?? "", { chain, sound: false, setter: chain.slice(1).find(setsExecutor) });
+  }
+  // Rotated to start at its smallest name, so the message does not depend on where the walk entered it.
+  const start = loop.indexOf([...loop].sort(compareText)[0] ?? "");
+  const ordered = [...loop.slice(start), ...loop.slice(0, start)];
+  const first = ordered[0] ?? "";
+  issues.push({
+    path: formatPath([first, "extends"]),
+    message: `extends cycle: ${[...ordered, first].join(" → ")}`,
+  });
+  return done.get(loop[0] ?? "") ?? { chain: [...loop], sound: false, setter: undefined };
+}
+
+// Merges the tables of sound chains, child winning, memoised per profile so that long chains merge in linear time.
+// Presence is all that matters for required keys, so a plain merge is enough.
+function mergeMemo(tables: ReadonlyMap<string, Record<string, unknown>>) {
+  const memo = new Map<string, Record<string, unknown>>();
+  return (chain: readonly string[]): Record<string, unknown> => {
+    let known = 0;
+    while (known < chain.length && !memo.has(chain[known] ?? "")) known++;
+    let merged = memo.get(chain[known] ?? "") ?? {};
+    for (let i = known - 1; i >= 0; i--) {
+      const name = chain[i] ?? "";
+      merged = { ...merged, ...tables.get(name) };
+      memo.set(name, merged);
+    }
+    return merged;
+  };
 }
 
 function readLink(

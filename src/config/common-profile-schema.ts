@@ -8,7 +8,7 @@ export const commonShape = {
     .string()
     .describe("Name of another profile whose settings this one starts from; `env` tables merge."),
   env: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), str())
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), str("process environment"))
     .describe(
       "Extra environment variables for every job; merged key-wise along `extends`, the child winning.",
     ),

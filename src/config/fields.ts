@@ -12,17 +12,23 @@ function malformedRef(value: unknown): string {
 }
 
 /**
- * A string in which `${env:…}` references must be well-formed; the base of every string field.
+ * A string in which `${env:…}` references must be well-formed and which holds no NUL character (checked again once
+ * references are resolved); the base of every string field. `holder` names what could not hold a NUL: the process
+ * environment for values that become environment variables, else a command line, path or name.
  *
  * @example
  * ```ts
  * const workdir = str().describe("Working directory of the job");
+ * const value = str("process environment"); // value contains a NUL character, which no process environment can hold
  * ```
  */
-export function str() {
+export function str(holder = "command line, path or name") {
   return z
     .string()
-    .refine((v) => findMalformedEnvRef(v) === undefined, { error: (iss) => malformedRef(iss.input) });
+    .refine((v) => findMalformedEnvRef(v) === undefined, { error: (iss) => malformedRef(iss.input) })
+    .refine((v) => !v.includes("\0"), {
+      error: `value contains a NUL character, which no ${holder} can hold`,
+    });
 }
 
 /**

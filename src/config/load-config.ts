@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { ConfigError, type ConfigIssue } from "../errors.ts";
@@ -8,6 +7,7 @@ import { formatPath, sortIssues } from "./config-issues.ts";
 import { findConfigFile, missingConfigFile } from "./find-config-file.ts";
 import type { EnvSource } from "./interpolate.ts";
 import type { LoadedConfig } from "./loaded-config.ts";
+import { readConfigFile } from "./read-config-file.ts";
 import { isTable, tomlType } from "./toml-type.ts";
 import { wandbSchema, type RawWandb } from "./wandb-schema.ts";
 
@@ -19,7 +19,7 @@ export interface LoadConfigOptions {
   readonly env: EnvSource;
   /** An explicit config file (`--config`). */
   readonly configPath?: string | undefined;
-  /** Reads a file as UTF-8; injectable for tests. */
+  /** Reads a file as UTF-8 (by default refusing FIFOs, devices and directories); injectable for tests. */
   readonly readFile?: ((path: string) => string) | undefined;
 }
 
@@ -37,11 +37,12 @@ export interface LoadConfigOptions {
  */
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const { path, source } = findConfigFile(options);
-  const read = options.readFile ?? ((p: string) => readFileSync(p, "utf8"));
+  const read = options.readFile ?? readConfigFile;
   let text: string;
   try {
     text = read(path);
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = (error as { code?: unknown } | null)?.code;
     if (code === "ENOENT" && source !== "search") throw missingConfigFile(path, source);
     const reason = error instanceof Error ? error.message : String(error);

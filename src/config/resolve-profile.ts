@@ -1,11 +1,15 @@
 import { basename } from "node:path";
 import { ConfigError, type ConfigIssue } from "../errors.ts";
-import { Secret } from "../secret.ts";
 import { interpolateValue, unsetEnvError, type EnvSource, type UnsetEnvRef } from "./interpolate.ts";
 import { checkTable } from "./check-table.ts";
 import { closestMatch } from "./closest-match.ts";
-import { COMMON_KEYS } from "./common-profile-schema.ts";
 import { compareText } from "./compare-text.ts";
+import {
+  dockerSettingsOf,
+  kubernetesSettingsOf,
+  raySettingsOf,
+  slurmSettingsOf,
+} from "./executor-settings.ts";
 import { formatPath, sortIssues } from "./config-issues.ts";
 import { isOneOf } from "./fields.ts";
 import type { LoadedConfig, LoadedProfile } from "./loaded-config.ts";
@@ -21,22 +25,6 @@ import {
 } from "./types.ts";
 import type { WandbSettings } from "./types.ts";
 
-type PendingKind = Exclude<ExecutorKind, "local">;
-
-// Defaults of executor-specific settings; common defaults are filled in `baseOf`.
-const SETTING_DEFAULTS: Readonly<Record<PendingKind, Readonly<Record<string, unknown>>>> = {
-  docker: { pull: "missing", init: true, secrets: "file", rm: false },
-  slurm: {
-    host_key_policy: "strict",
-    tunnel: "ssh",
-    remote_job_dir: "~/.slipway/jobs",
-    package: "none",
-    retries: 0,
-  },
-  kubernetes: { namespace: "default" },
-  ray: {},
-};
-
 /** A profile's chain merged: values, and for each key (`nodes`, `env.HF_HOME`) the profile that wrote it. */
 interface Merged {
   readonly file: string;
@@ -48,8 +36,7 @@ interface Merged {
 /**
  * Turns a profile into what executors consume: the `extends` chain merged (child wins, `env` merged key-wise, other
  * tables replaced whole), `${env:…}` resolved against `env`, every default filled in, keys in camelCase.
- * Executor-specific keys of non-local executors go to `settings` as written in env.toml (snake_case) with their
- * defaults; a Ray `token` becomes a {@link Secret}.
+ * Executor-specific keys go to a typed `settings` object; a Ray `token` becomes a {@link Secret}.
  *
  * @throws ConfigError `PROFILE_UNKNOWN` for a name that is not a profile, `ENV_UNSET` listing every unset variable
  * referenced without a default, `CONFIG_SCHEMA` when a resolved value is invalid (e.g. `time = "${env:T}"` with `T=2h`).
@@ -75,17 +62,22 @@ export function resolveProfile(config: LoadedConfig, name: string, env: EnvSourc
         graceSeconds,
       };
     }
-    case "docker":
-      return { ...pending(merged, check(merged, values, "docker"), "docker"), executor: "docker" };
-    case "slurm":
-      return { ...pending(merged, check(merged, values, "slurm"), "slurm"), executor: "slurm" };
-    case "kubernetes":
-      return {
-        ...pending(merged, check(merged, values, "kubernetes"), "kubernetes"),
-        executor: "kubernetes",
-      };
-    case "ray":
-      return { ...pending(merged, check(merged, values, "ray"), "ray"), executor: "ray" };
+    case "docker": {
+      const data = check(merged, values, "docker");
+      return { ...baseOf(merged, data), executor: "docker", settings: dockerSettingsOf(data) };
+    }
+    case "slurm": {
+      const data = check(merged, values, "slurm");
+      return { ...baseOf(merged, data), executor: "slurm", settings: slurmSettingsOf(data) };
+    }
+    case "kubernetes": {
+      const data = check(merged, values, "kubernetes");
+      return { ...baseOf(merged, data), executor: "kubernetes", settings: kubernetesSettingsOf(data) };
+    }
+    case "ray": {
+      const data = check(merged, values, "ray");
+      return { ...baseOf(merged, data), executor: "ray", settings: raySettingsOf(data) };
+    }
   }
 }
 
@@ -233,14 +225,4 @@ function baseOf(merged: Merged, data: RawProfileOf<ExecutorKind>): ProfileBase {
     },
     launcher: isOneOf(LAUNCHERS, data.launcher) ? data.launcher : "none",
   };
-}
-
-function pending<K extends PendingKind>(merged: Merged, data: RawProfileOf<K>, kind: K) {
-  const own = Object.entries(data).filter(
-    ([key]) => !COMMON_KEYS.has(key) || (kind === "ray" && key === "memory"),
-  );
-  const settings: Record<string, unknown> = { ...SETTING_DEFAULTS[kind], ...Object.fromEntries(own) };
-  const token = settings["token"];
-  if (typeof token === "string") settings["token"] = new Secret(token);
-  return { ...baseOf(merged, data), settings };
 }

@@ -1,3 +1,5 @@
+import type { Secret } from "../secret.ts";
+
 /** The executors slipway knows; `executor` in a profile picks one. */
 export const EXECUTOR_KINDS = ["local", "docker", "slurm", "kubernetes", "ray"] as const;
 
@@ -96,28 +98,154 @@ export interface LocalProfile extends ProfileBase {
   readonly graceSeconds: number;
 }
 
-/** Settings of executors whose implementation lands in later issues: validated, kept as written in env.toml. */
-export interface PendingProfile<K extends Exclude<ExecutorKind, "local">> extends ProfileBase {
-  readonly executor: K;
-  readonly settings: Readonly<Record<string, unknown>>;
+/**
+ * A docker profile's own settings, every default filled in.
+ *
+ * @example
+ * ```ts
+ * if (profile.executor === "docker") console.log(profile.settings.image, profile.settings.pull); // "train:1" "missing"
+ * ```
+ */
+export interface DockerSettings {
+  readonly image: string;
+  /** `"all"`, a count, or device ids; `undefined` asks for no GPU (then `gpus_per_node` decides). */
+  readonly gpus: "all" | number | readonly string[] | undefined;
+  readonly shmSize: string | undefined;
+  /** `"source:target[:ro|rw]"` as written; relative sources are relative to the launch directory. */
+  readonly mounts: readonly string[];
+  /** The daemon: `unix:///path`, `tcp://…`, `ssh://…`; `undefined` means `DOCKER_HOST`, else the local socket. */
+  readonly host: string | undefined;
+  readonly pull: "never" | "missing" | "always";
+  readonly user: string | undefined;
+  readonly network: string | undefined;
+  readonly init: boolean;
+  readonly secrets: "file" | "env";
+  readonly rm: boolean;
 }
 
 /**
- * A profile with `extends` merged, `${env:…}` resolved and every default filled in.
+ * A ray profile's own settings; the token is a {@link Secret}.
+ *
+ * @example
+ * ```ts
+ * if (profile.executor === "ray") console.log(profile.settings.address); // "http://127.0.0.1:8265"
+ * ```
+ */
+export interface RaySettings {
+  /** The dashboard / Jobs API address, e.g. `http://ray-head:8265`, without a trailing slash. */
+  readonly address: string;
+  readonly token: Secret | undefined;
+  readonly workingDir: string | undefined;
+  readonly numCpus: number | undefined;
+  readonly numGpus: number | undefined;
+  /** Bytes of memory reserved for the entrypoint. */
+  readonly memory: number | undefined;
+  readonly resources: Readonly<Record<string, number>>;
+  readonly pip: readonly string[];
+  readonly excludes: readonly string[];
+}
+
+/**
+ * A kubernetes profile's own settings.
+ *
+ * @example
+ * ```ts
+ * if (profile.executor === "kubernetes") console.log(profile.settings.namespace); // "default"
+ * ```
+ */
+export interface KubernetesSettings {
+  readonly image: string;
+  readonly namespace: string;
+  readonly context: string | undefined;
+  readonly kubeconfig: string | undefined;
+  readonly serviceAccount: string | undefined;
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly imagePullPolicy: "Always" | "IfNotPresent" | "Never" | undefined;
+  readonly secretName: string | undefined;
+}
+
+/**
+ * Where a slurm profile's commands run: over SSH to a login node, or on this machine (`tunnel = "local"`).
+ *
+ * @example
+ * ```ts
+ * const target: SlurmTarget = { tunnel: "ssh", host: "login1", user: "me", port: 2222, identity: undefined, jump: undefined, hostKeyPolicy: "strict" };
+ * ```
+ */
+export type SlurmTarget =
+  | {
+      readonly tunnel: "ssh";
+      readonly host: string;
+      readonly user: string | undefined;
+      readonly port: number | undefined;
+      readonly identity: string | undefined;
+      readonly jump: string | undefined;
+      readonly hostKeyPolicy: "strict" | "accept-new";
+    }
+  | { readonly tunnel: "local" };
+
+/**
+ * A slurm profile's own settings, every default filled in.
+ *
+ * @example
+ * ```ts
+ * if (profile.executor === "slurm") console.log(profile.settings.remoteJobDir); // "~/.slipway/jobs"
+ * ```
+ */
+export interface SlurmSettings {
+  readonly target: SlurmTarget;
+  readonly account: string | undefined;
+  readonly partition: string | undefined;
+  readonly qos: string | undefined;
+  readonly time: string | undefined;
+  readonly constraint: string | undefined;
+  readonly exclusive: boolean;
+  readonly cpusPerTask: number | undefined;
+  readonly sbatchArgs: readonly string[];
+  /** As written, without a trailing slash: may start with `~/`. */
+  readonly remoteJobDir: string;
+  readonly containerImage: string | undefined;
+  readonly containerMounts: readonly string[];
+  readonly setup: readonly string[];
+  readonly retries: number;
+  readonly package: "none" | "git";
+}
+
+/**
+ * A resolved profile of an executor with settings of its own (`settings`, typed and defaulted).
+ *
+ * @example
+ * ```ts
+ * const profile = resolveProfile(config, "gpu0", process.env);
+ * if (profile.executor === "docker") console.log(profile.settings.image);
+ * ```
+ */
+export interface ProfileWith<K extends Exclude<ExecutorKind, "local">, S> extends ProfileBase {
+  readonly executor: K;
+  readonly settings: S;
+}
+
+/** A resolved docker profile. */
+export type DockerProfile = ProfileWith<"docker", DockerSettings>;
+/** A resolved slurm profile. */
+export type SlurmProfile = ProfileWith<"slurm", SlurmSettings>;
+/** A resolved kubernetes profile. */
+export type KubernetesProfile = ProfileWith<"kubernetes", KubernetesSettings>;
+/** A resolved ray profile. */
+export type RayProfile = ProfileWith<"ray", RaySettings>;
+
+/**
+ * A profile with `extends` merged, `${env:…}` resolved and every default filled in: a union on `executor`, each
+ * branch fully typed.
  *
  * @example
  * ```ts
  * const profile: ResolvedProfile = resolveProfile(config, "gpu0", process.env);
  * if (profile.executor === "local") console.log(profile.graceSeconds);
- * else console.log(profile.settings); // executor-specific keys as written in env.toml, defaults filled in
+ * else if (profile.executor === "slurm") console.log(profile.settings.partition);
  * ```
  */
-export type ResolvedProfile =
-  | LocalProfile
-  | PendingProfile<"docker">
-  | PendingProfile<"slurm">
-  | PendingProfile<"kubernetes">
-  | PendingProfile<"ray">;
+export type ResolvedProfile = LocalProfile | DockerProfile | SlurmProfile | KubernetesProfile | RayProfile;
 
 /**
  * The `[wandb]` section with `${env:…}` resolved; `undefined` means "not set in env.toml".

@@ -2,6 +2,9 @@ import * as z from "zod";
 import { choice, str } from "./fields.ts";
 import { WANDB_MODES } from "./types.ts";
 
+// Every [wandb] value reaches jobs as an environment variable (WANDB_PROJECT, WANDB_TAGS, …).
+const ENV = "process environment";
+
 /**
  * The `[wandb]` section as written: strings may hold `${env:…}`. W&B-specific value checks live in the tracking
  * module, not here.
@@ -13,14 +16,14 @@ import { WANDB_MODES } from "./types.ts";
  */
 export const wandbSchema = z
   .strictObject({
-    project: str().describe("W&B project the runs are logged to."),
-    entity: str().describe("W&B entity (user or team) owning the project."),
-    base_url: str().describe("W&B server URL, for self-hosted W&B; the default is the public cloud."),
-    name: str().describe("Run name; the default lets W&B pick one."),
-    group: str().describe("Run group, to view related runs together."),
-    job_type: str().describe("Run job type, e.g. `train` or `eval`."),
-    tags: z.array(str()).describe("Run tags."),
-    notes: str().describe("Run notes (a longer description)."),
+    project: str(ENV).describe("W&B project the runs are logged to."),
+    entity: str(ENV).describe("W&B entity (user or team) owning the project."),
+    base_url: str(ENV).describe("W&B server URL, for self-hosted W&B; the default is the public cloud."),
+    name: str(ENV).describe("Run name; the default lets W&B pick one."),
+    group: str(ENV).describe("Run group, to view related runs together."),
+    job_type: str(ENV).describe("Run job type, e.g. `train` or `eval`."),
+    tags: z.array(str(ENV)).describe("Run tags."),
+    notes: str(ENV).describe("Run notes (a longer description)."),
     mode: choice(WANDB_MODES).describe("W&B mode: `online`, `offline` (sync later) or `disabled`."),
     require_key: z
       .boolean()

@@ -1,18 +1,42 @@
 import type { ExecutorKind, ResolvedProfile } from "../config/types.ts";
+import { loadConfig } from "../config/load-config.ts";
+import { resolveProfile } from "../config/resolve-profile.ts";
 import type { TrackingEnv } from "../env/tracking-env.ts";
-import { SlipwayError } from "../errors.ts";
+import { SlipwayError, StoreError } from "../errors.ts";
 import type { JobRecord } from "../store/job-record.ts";
-import type { ExecutorContext } from "./context.ts";
-import type { CleanupResult, Executor, JobHandle } from "./types.ts";
+import type { CheckResult, Executor, ExecutorContext, ExecutorModule, JobEngine } from "./executor-module.ts";
+import { TrackedHandle } from "./tracked-handle.ts";
 
-/** Which issue builds each executor that is not here yet; README's executor table says the same. */
-const NOT_BUILT: Readonly<Record<Exclude<ExecutorKind, "local" | "docker" | "ray" | "slurm">, string>> = {
-  kubernetes: "a later issue",
+/** Any executor's module, its plan and detail types erased. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each module's plan and detail types differ; the registry erases them
+type AnyModule<K extends ExecutorKind> = ExecutorModule<K, any, any>;
+
+/**
+ * Every executor kind and where its module is. Each module (and its client library) is imported only when a job of
+ * its kind needs it, so commands that need none start fast. A kind missing here is a compile error.
+ */
+const MODULES: { readonly [K in ExecutorKind]: () => Promise<AnyModule<K>> } = {
+  local: async () => (await import("./local/module.ts")).localModule,
+  docker: async () => (await import("./docker/module.ts")).dockerModule,
+  slurm: async () => (await import("./slurm/module.ts")).slurmModule,
+  kubernetes: async () => (await import("./kubernetes/module.ts")).kubernetesModule,
+  ray: async () => (await import("./ray/module.ts")).rayModule,
 };
 
 /**
- * The executor for a resolved profile. Each executor's module (and its client library) is imported only here, on
- * demand, so commands that need no executor start fast.
+ * The module of an executor kind.
+ *
+ * @example
+ * ```ts
+ * const { capabilities } = await executorModule("local");
+ * ```
+ */
+export function executorModule<K extends ExecutorKind>(kind: K): Promise<AnyModule<K>> {
+  return MODULES[kind]();
+}
+
+/**
+ * The executor for a resolved profile.
  *
  * @example
  * ```ts
@@ -24,102 +48,85 @@ export async function createExecutor(
   tracking: TrackingEnv,
   context: ExecutorContext,
 ): Promise<Executor> {
-  switch (profile.executor) {
-    case "local": {
-      const { createLocalExecutor } = await import("./local/index.ts");
-      return createLocalExecutor(profile, tracking, context);
-    }
-    case "docker": {
-      const { createDockerExecutor } = await import("./docker/index.ts");
-      return createDockerExecutor(profile, tracking, context);
-    }
-    case "ray": {
-      const { createRayExecutor } = await import("./ray/index.ts");
-      return createRayExecutor(profile, tracking, context);
-    }
-    case "slurm": {
-      const { createSlurmExecutor } = await import("./slurm/index.ts");
-      return createSlurmExecutor(profile, tracking, context);
-    }
-    case "kubernetes":
-      throw notBuilt(profile.executor, profile.name);
+  const module = await executorModule(profile.executor);
+  return module.create(profile, tracking, context);
+}
+
+/**
+ * `slipway doctor`'s check of a profile's executor; never throws.
+ *
+ * @example
+ * ```ts
+ * const { ok, text } = await checkExecutor(profile, context);
+ * ```
+ */
+export async function checkExecutor(
+  profile: ResolvedProfile,
+  context: ExecutorContext,
+): Promise<CheckResult> {
+  try {
+    const module = await executorModule(profile.executor);
+    return await module.check(profile, context);
+  } catch (error) {
+    return { ok: false, text: error instanceof Error ? error.message : String(error) };
   }
 }
 
 /**
- * A handle for a recorded job, from any later process; needs no config.
+ * A handle for a recorded job, from any process; reads no env.toml unless the executor needs a setting the record
+ * must not hold (a Ray token), and then only the one the job was launched with.
  *
  * @example
  * ```ts
- * const handle = await attachJob(store.read(id), context);
+ * const handle = attachJob(store.read(id), context);
  * console.log(await handle.status());
  * ```
  */
-export async function attachJob(
-  record: JobRecord,
-  context: Pick<ExecutorContext, "store"> & Partial<Pick<ExecutorContext, "env" | "homeDir">>,
-): Promise<JobHandle> {
-  switch (record.executor) {
-    case "local": {
-      const { attachLocal } = await import("./local/index.ts");
-      return attachLocal(record, context);
-    }
-    case "docker": {
-      const { attachDocker } = await import("./docker/index.ts");
-      return attachDocker(record, context);
-    }
-    case "ray": {
-      const { attachRay } = await import("./ray/index.ts");
-      return attachRay(record, context);
-    }
-    case "slurm": {
-      const { attachSlurm } = await import("./slurm/index.ts");
-      return attachSlurm(record, context);
-    }
-    case "kubernetes":
-      throw notBuilt(record.executor, record.profile);
-  }
+export function attachJob(record: JobRecord, context: ExecutorContext, engine?: JobEngine): TrackedHandle {
+  return new TrackedHandle(record, {
+    store: context.store,
+    engine,
+    engineFor: (latest) => engineOf(latest, context),
+  });
 }
 
 /**
- * Frees what a finished job still holds on its engine (a docker container; its logs are saved first). Returns what
- * was done, or `undefined` when the executor keeps nothing to free.
+ * The engine of a submitted record: its `detail` parsed with the executor's schema.
  *
  * @example
  * ```ts
- * await cleanupJob(store.read(id), { store }); // "removed container 3f2a9c1b7d0e (logs kept)"
+ * const engine = await engineOf(store.read(id), context);
  * ```
  */
-export async function cleanupJob(
-  record: JobRecord,
-  context: Pick<ExecutorContext, "store"> & Partial<Pick<ExecutorContext, "env" | "homeDir">>,
-): Promise<CleanupResult | undefined> {
-  switch (record.executor) {
-    case "docker": {
-      const { cleanupDocker } = await import("./docker/index.ts");
-      return cleanupDocker(record, context);
-    }
-    case "ray": {
-      const { cleanupRay } = await import("./ray/index.ts");
-      return cleanupRay(record, context);
-    }
-    case "slurm": {
-      const { cleanupSlurm } = await import("./slurm/cleanup-slurm.ts");
-      return cleanupSlurm(record, context);
-    }
-    case "local":
-    case "kubernetes":
-      return undefined;
+export async function engineOf(record: JobRecord, context: ExecutorContext): Promise<JobEngine> {
+  const module = await executorModule(record.executor);
+  const parsed = module.detail.safeParse(record.detail);
+  const files = context.store.files(record.id);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${["detail", ...i.path].join(".")}: ${i.message}`);
+    throw new StoreError(`${files.record}: not a ${record.executor} job record (${issues.join("; ")})`, {
+      path: files.record,
+      hint: "the record is damaged; remove the job's directory if the job is not needed",
+    });
   }
+  return module.engine(
+    {
+      id: record.id,
+      nativeId: record.nativeId,
+      detail: parsed.data as unknown,
+      files,
+      profile: () => profileOfRecord(record, context),
+    },
+    context,
+  );
 }
 
-function notBuilt(
-  kind: Exclude<ExecutorKind, "local" | "docker" | "ray" | "slurm">,
-  profile: string,
-): SlipwayError {
-  return new SlipwayError(
-    "EXECUTOR_NOT_BUILT",
-    `profile "${profile}" uses the ${kind} executor, which is not built yet (${NOT_BUILT[kind]})`,
-    { hint: 'the local executor works today: executor = "local"' },
-  );
+function profileOfRecord(record: JobRecord, context: ExecutorContext): ResolvedProfile {
+  if (record.configFile === undefined) {
+    throw new SlipwayError("CONFIG_NOT_FOUND", `job ${record.id} was launched without an env.toml`, {
+      hint: "its profile's settings cannot be read again",
+    });
+  }
+  const config = loadConfig({ cwd: context.cwd, env: context.env, configPath: record.configFile });
+  return resolveProfile(config, record.profile, context.env);
 }

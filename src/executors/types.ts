@@ -1,55 +1,7 @@
-import type { ExecutorKind, ResolvedProfile } from "../config/types.ts";
-import type { TrackingEnv } from "../env/tracking-env.ts";
-import type { Job } from "../job/job.ts";
+import type { ExecutorKind } from "../config/types.ts";
+import type { JobStatus } from "../job/job-state.ts";
 
-/**
- * Unified job states; every executor maps its native states onto these through one table.
- *
- * @example
- * ```ts
- * const jobs = await listJobs();
- * for (const state of JOB_STATES) console.log(state, jobs.filter((j) => j.status.state === state).length);
- * ```
- */
-export const JOB_STATES = ["pending", "running", "succeeded", "failed", "cancelled", "unknown"] as const;
-
-/**
- * One of {@link JOB_STATES}: where a job stands, whatever its executor.
- *
- * @example
- * ```ts
- * const state: JobState = (await job.status()).state;
- * if (state === "unknown") console.warn("the executor could not be asked; try again later");
- * ```
- */
-export type JobState = (typeof JOB_STATES)[number];
-
-/**
- * States after which a job never changes again.
- *
- * @example
- * ```ts
- * const { state } = await job.status();
- * if (!TERMINAL_STATES.has(state)) await job.cancel();
- * ```
- */
-export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(["succeeded", "failed", "cancelled"]);
-
-/**
- * Where a job stands. `raw` keeps the executor's own word for it (a Slurm state, a container status, …).
- *
- * @example
- * ```ts
- * const s = await job.status();
- * if (s.state === "failed") console.error(`exit ${s.exitCode}: ${s.reason}`);
- * ```
- */
-export interface JobStatus {
-  readonly state: JobState;
-  readonly raw: string;
-  readonly exitCode: number | undefined;
-  readonly reason: string | undefined;
-}
+export { JOB_STATES, TERMINAL_STATES, type JobState, type JobStatus } from "../job/job-state.ts";
 
 /**
  * Which log stream to read; `all` (the default) reads both.
@@ -103,7 +55,14 @@ export interface JobHandle {
   wait(options?: { readonly signal?: AbortSignal }): Promise<JobStatus>;
 }
 
-/** What `cleanup` did for one job. */
+/**
+ * What `cleanup` did for one job.
+ *
+ * @example
+ * ```ts
+ * const result: CleanupResult = { cleaned: true, message: "removed container 3f2a9c1b7d0e (logs kept)" };
+ * ```
+ */
 export interface CleanupResult {
   readonly cleaned: boolean;
   readonly message: string;
@@ -157,32 +116,6 @@ export interface Capabilities {
 export interface Plan {
   readonly executor: ExecutorKind;
   readonly jobId: string;
-}
-
-/**
- * One configured place to run jobs: a profile with its tracking env resolved.
- * `plan` is pure and *is* the dry run; `render` prints the native request with secrets as `***`.
- *
- * @example
- * ```ts
- * const executor = await buildExecutor("gpu0");
- * console.log(executor.kind, executor.profile.resources, executor.tracking.key.status);
- * const { plan } = await dryRun({ name: "sft", command: ["python", "train.py"] }, { profile: "gpu0" });
- * console.log(executor.render(plan)); // the native request, secrets as ***
- * ```
- */
-export interface Executor<P extends Plan = Plan> {
-  readonly kind: ExecutorKind;
-  readonly profile: ResolvedProfile;
-  readonly capabilities: Capabilities;
-  /** The W&B variables every job of this executor receives, the key as a secret. */
-  readonly tracking: TrackingEnv;
-  /** Warnings about this profile's setup (e.g. secrets passed as plain environment), shown at launch. */
-  readonly notices: readonly string[];
-  plan(job: Job): P;
-  render(plan: P): string;
-  /** Starts the planned job (its record must exist in the job store); the plan is not changed. */
-  submit(plan: P, options?: SubmitOptions): Promise<JobHandle>;
 }
 
 /**

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { ExecutorKind, Launcher, Resources } from "../config/types.ts";
 import { jobTrackingEnv, type TrackingEnv } from "../env/tracking-env.ts";
 import { SlipwayError } from "../errors.ts";
-import type { JobState } from "../executors/types.ts";
+import type { JobState } from "./job-state.ts";
 import { isSecret, Secret } from "../secret.ts";
 import { newJobId } from "./job-id.ts";
 import type { Recipe } from "./recipe.ts";
@@ -101,9 +101,13 @@ export function buildJob(
   const id = newJobId(recipe.name, context.random);
   const trackingEnv = jobTrackingEnv(tracking, recipe.tracking, id);
   const env: Record<string, string | Secret> = { ...trackingEnv.vars };
-  for (const layer of [profile.env, recipe.env ?? {}]) {
+  for (const [at, layer] of [
+    [`${profile.name}.env`, profile.env],
+    ["recipe.env", recipe.env ?? {}],
+  ] as const) {
     for (const [name, value] of Object.entries(layer)) {
       checkEnvName(name);
+      checkNoNul(`${at}.${name}`, isSecret(value) ? value.reveal() : value, "process environment");
       if (NEVER_FORWARDED_ENV.has(name)) continue;
       env[name] = SECRET_ENV_NAMES.has(name) && !isSecret(value) ? new Secret(value) : value;
     }
@@ -154,14 +158,26 @@ function commandOf(recipe: Recipe): readonly string[] {
   if (recipe.command !== undefined && recipe.script !== undefined) {
     invalidRecipe("give recipe.command or recipe.script, not both");
   }
-  if (recipe.script !== undefined) return ["bash", "-c", recipe.script];
+  if (recipe.script !== undefined) {
+    if (recipe.script.trim() === "")
+      invalidRecipe("recipe.script is empty: say what to run (e.g. python train.py)");
+    checkNoNul("recipe.script", recipe.script, "process argument");
+    return ["bash", "-c", recipe.script];
+  }
   if (recipe.command === undefined || recipe.command.length === 0) {
     invalidRecipe("recipe.command is empty: say what to run (e.g. python train.py)");
   }
-  for (const arg of recipe.command) {
-    if (arg.includes("\0")) invalidRecipe("recipe.command contains a NUL character");
+  // No executor can start a program named "": a dry run must refuse it just as a launch would.
+  if (recipe.command[0] === "") {
+    invalidRecipe("recipe.command[0], the program, is empty: say what to run (e.g. python train.py)");
   }
+  for (const [i, arg] of recipe.command.entries())
+    checkNoNul(`recipe.command[${i}]`, arg, "process argument");
   return recipe.command;
+}
+
+function checkNoNul(path: string, value: string, holder: string): void {
+  if (value.includes("\0")) invalidRecipe(`${path} contains a NUL character, which no ${holder} can hold`);
 }
 
 function checkEnvName(name: string): void {

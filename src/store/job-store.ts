@@ -1,22 +1,33 @@
 import {
   chmodSync,
-  existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   renameSync,
+  statSync,
   writeFileSync,
+  type Stats,
 } from "node:fs";
 import { join } from "node:path";
-import { SlipwayError } from "../errors.ts";
-import type { JobRecord } from "./job-record.ts";
+import { SlipwayError, StoreError } from "../errors.ts";
+import { jobFiles, type JobFiles } from "./job-files.ts";
+import { isJobId, jobRecordSchema, RECORD_VERSION, type JobRecord } from "./job-record.ts";
 
-const RECORD_FILE = "job.json";
+/** What a scan of the store found: the readable records, newest first, and one error per unreadable entry. */
+export interface StoreScan {
+  readonly records: JobRecord[];
+  readonly problems: StoreError[];
+}
+
+// A directory this young without a record is a launch writing it right now, not a problem.
+const FRESH_MS = 60_000;
 
 /**
  * The job store: one directory per job under `$SLIPWAY_HOME/jobs` (default `~/.slipway/jobs`), each with its
  * record (`job.json`) and whatever the executor keeps there (logs, exit code). Directories are 0700, files 0600;
- * records are replaced atomically (write a temporary file, then rename).
+ * records are replaced atomically (write a temporary file, then rename). Records are parsed with a schema when
+ * read; ids must be job ids and equal their directory's name; symlinked job directories are refused.
  *
  * @example
  * ```ts
@@ -41,27 +52,45 @@ export class JobStore {
     return join(this.root, "jobs");
   }
 
-  /** The directory of a job; created (0700) by {@link JobStore.create}. */
+  /** The files of a job (its directory is created by {@link JobStore.create}). Throws for a malformed id. */
+  files(id: string): JobFiles {
+    if (!isJobId(id)) {
+      throw new SlipwayError("JOB_ID_INVALID", `${JSON.stringify(id.slice(0, 80))} is not a job id`, {
+        hint: "job ids are lowercase letters, digits and dashes, e.g. sft-smollm-k3j9x2 (slipway list shows them)",
+      });
+    }
+    return jobFiles(join(this.jobsDir, id));
+  }
+
+  /** The directory of a job. */
   jobDir(id: string): string {
-    return join(this.jobsDir, id);
+    return this.files(id).dir;
   }
 
   /** Makes the job's directory and writes its first record. */
-  create(record: JobRecord): string {
-    ensurePrivateDir(this.root);
-    ensurePrivateDir(this.jobsDir);
-    const dir = this.jobDir(record.id);
-    mkdirSync(dir, { mode: 0o700 });
+  create(record: JobRecord): JobFiles {
+    const files = this.files(record.id);
+    ensurePrivateDir(this.root, "SLIPWAY_HOME");
+    ensurePrivateDir(this.jobsDir, "the job store");
+    try {
+      mkdirSync(files.dir, { mode: 0o700 });
+    } catch (error) {
+      throw storeFailure(`cannot create the job directory ${files.dir}`, files.dir, error);
+    }
     this.write(record);
-    return dir;
+    return files;
   }
 
   /** Replaces a record atomically. */
   write(record: JobRecord): void {
-    const file = join(this.jobDir(record.id), RECORD_FILE);
+    const file = this.files(record.id).record;
     const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-    renameSync(temporary, file);
+    try {
+      writeFileSync(temporary, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+      renameSync(temporary, file);
+    } catch (error) {
+      throw storeFailure(`cannot write ${file}`, file, error);
+    }
   }
 
   /** Reads the latest record and applies `patch` to it. */
@@ -71,32 +100,66 @@ export class JobStore {
     return updated;
   }
 
+  /** Reads and checks a record; a missing job is `JOB_NOT_FOUND`, an unreadable one a {@link StoreError}. */
   read(id: string): JobRecord {
-    const file = join(this.jobDir(id), RECORD_FILE);
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (error) {
+    const files = this.files(id);
+    const dir = lstatOrUndefined(files.dir);
+    if (dir === undefined) {
+      this.#checkRoot();
       throw new SlipwayError("JOB_NOT_FOUND", `no job "${id}" in ${this.jobsDir}`, {
         hint: "slipway list shows the known jobs",
-        cause: error,
       });
     }
-    return JSON.parse(text) as JobRecord;
+    if (dir.isSymbolicLink() || !dir.isDirectory()) {
+      throw new StoreError(
+        `${files.dir} is ${dir.isSymbolicLink() ? "a symbolic link" : "not a directory"}`,
+        {
+          path: files.dir,
+          hint: "job directories are made by slipway; remove this entry from the job store",
+        },
+      );
+    }
+    const file = lstatOrUndefined(files.record);
+    if (file === undefined || !file.isFile()) {
+      throw new StoreError(`${files.record} ${file === undefined ? "is missing" : "is not a regular file"}`, {
+        path: files.record,
+        hint: `remove ${files.dir} if the job is not needed`,
+      });
+    }
+    let text: string;
+    try {
+      text = readFileSync(files.record, "utf8");
+    } catch (error) {
+      throw storeFailure(`cannot read ${files.record}`, files.record, error);
+    }
+    return parseRecord(text, id, files.record);
   }
 
-  /** All records, newest first; unreadable entries are skipped. */
-  list(): JobRecord[] {
-    if (!existsSync(this.jobsDir)) return [];
+  /** Every readable record, newest first, and an error for each entry that is not one. */
+  scan(): StoreScan {
     const records: JobRecord[] = [];
-    for (const id of readdirSync(this.jobsDir)) {
+    const problems: StoreError[] = [];
+    for (const name of this.#entries()) {
+      if (name.startsWith(".")) continue;
+      if (!isJobId(name)) {
+        const path = join(this.jobsDir, name);
+        problems.push(new StoreError(`${path}: not a job (its name is not a job id)`, { path }));
+        continue;
+      }
       try {
-        records.push(this.read(id));
-      } catch {
-        // A directory being created right now, or not a job: list what can be read.
+        records.push(this.read(name));
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+        if (!isBeingCreated(this.files(name))) problems.push(error);
       }
     }
-    return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return { records, problems };
+  }
+
+  /** All readable records, newest first ({@link JobStore.scan} also says what could not be read). */
+  list(): JobRecord[] {
+    return this.scan().records;
   }
 
   /**
@@ -108,8 +171,6 @@ export class JobStore {
    * ```
    */
   resolve(idOrPrefix: string | undefined): string {
-    if (idOrPrefix !== undefined && existsSync(join(this.jobDir(idOrPrefix), RECORD_FILE))) return idOrPrefix;
-    const ids = existsSync(this.jobsDir) ? readdirSync(this.jobsDir) : [];
     if (idOrPrefix === undefined) {
       const newest = this.list()[0];
       if (newest === undefined) {
@@ -119,7 +180,10 @@ export class JobStore {
       }
       return newest.id;
     }
-    const matches = ids.filter((id) => id.startsWith(idOrPrefix));
+    // A prefix is checked as an id would be, so `../x` or `a/b` can never name a path outside the store.
+    const files = this.files(idOrPrefix);
+    if (lstatOrUndefined(files.dir) !== undefined) return idOrPrefix;
+    const matches = this.#entries().filter((id) => isJobId(id) && id.startsWith(idOrPrefix));
     if (matches.length === 1 && matches[0] !== undefined) return matches[0];
     if (matches.length > 1) {
       throw new SlipwayError(
@@ -132,10 +196,130 @@ export class JobStore {
       hint: "slipway list shows the known jobs",
     });
   }
+
+  #entries(): string[] {
+    if (!this.#checkRoot()) return [];
+    try {
+      return readdirSync(this.jobsDir);
+    } catch (error) {
+      throw storeFailure(`cannot list ${this.jobsDir}`, this.jobsDir, error);
+    }
+  }
+
+  // False when there is no store yet; throws when the store's path is taken by something else.
+  #checkRoot(): boolean {
+    for (const [dir, what] of [
+      [this.root, "SLIPWAY_HOME"],
+      [this.jobsDir, "the job store"],
+    ] as const) {
+      const stats = statOrUndefined(dir);
+      if (stats === undefined) return false;
+      if (!stats.isDirectory()) throw notADirectory(dir, what);
+    }
+    return true;
+  }
 }
 
-function ensurePrivateDir(dir: string): void {
-  if (existsSync(dir)) return;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+function parseRecord(text: string, id: string, path: string): JobRecord {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new StoreError(`${path}: not valid JSON (${(error as Error).message})`, {
+      path,
+      hint: "the record is damaged; remove the job's directory if the job is not needed",
+    });
+  }
+  const version = (data as { version?: unknown } | null)?.version;
+  if (typeof version === "number" && version > RECORD_VERSION) {
+    throw new StoreError(`${path}: record version ${version} was written by a newer slipway`, {
+      path,
+      hint: `this slipway reads version ${RECORD_VERSION}; upgrade slipway`,
+    });
+  }
+  const parsed = jobRecordSchema.safeParse(data);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.length === 0 ? "(record)" : i.path.join(".")}: ${i.message}`);
+    throw new StoreError(`${path}: not a job record (${issues.join("; ")})`, {
+      path,
+      hint: "the record is damaged; remove the job's directory if the job is not needed",
+    });
+  }
+  if (parsed.data.id !== id) {
+    throw new StoreError(`${path}: holds job "${parsed.data.id}", not "${id}"`, {
+      path,
+      hint: "a record must sit in the directory named after its id",
+    });
+  }
+  const d = parsed.data;
+  return {
+    ...d,
+    configFile: d.configFile,
+    workdir: d.workdir,
+    startedAt: d.startedAt,
+    endedAt: d.endedAt,
+    exitCode: d.exitCode,
+    reason: d.reason,
+  };
+}
+
+function isBeingCreated(files: JobFiles): boolean {
+  const dir = lstatOrUndefined(files.dir);
+  return (
+    dir !== undefined &&
+    dir.isDirectory() &&
+    lstatOrUndefined(files.record) === undefined &&
+    Date.now() - dir.mtimeMs < FRESH_MS
+  );
+}
+
+function ensurePrivateDir(dir: string, what: string): void {
+  const stats = statOrUndefined(dir);
+  if (stats !== undefined) {
+    if (!stats.isDirectory()) throw notADirectory(dir, what);
+    return;
+  }
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  } catch (error) {
+    throw storeFailure(`cannot create ${what} at ${dir}`, dir, error);
+  }
+}
+
+function notADirectory(dir: string, what: string): StoreError {
+  return new StoreError(`${what} ${dir} is not a directory`, {
+    path: dir,
+    hint:
+      what === "SLIPWAY_HOME"
+        ? "point SLIPWAY_HOME at a directory (or unset it for ~/.slipway)"
+        : `move ${dir} away; slipway keeps one directory per job there`,
+  });
+}
+
+function storeFailure(message: string, path: string, error: unknown): StoreError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return new StoreError(`${message}${code === undefined ? "" : ` (${code})`}`, {
+    path,
+    hint: "check the permissions of the job store (SLIPWAY_HOME, default ~/.slipway)",
+    cause: error,
+  });
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { sshTransport, type SshTransport } from "../../src/executors/slurm/ssh-transport.ts";
+import { defaultConnections } from "../../src/transport/connections.ts";
+import type { SshRunner } from "../../src/transport/ssh/ssh-runner.ts";
 import type { SlurmClusterAccess } from "./engine.ts";
 import { makeSandbox, type Sandbox } from "./sandbox.ts";
 import { CANARY_KEY } from "./temp-dir.ts";
@@ -28,10 +29,13 @@ export function clusterSandbox(
   return box;
 }
 
-/** The sandbox's own (pooled) SSH connection to the login node, for checks on the cluster side. */
-export function loginTransport(access: SlurmClusterAccess, box: Sandbox, port = access.port): SshTransport {
+/**
+ * The sandbox's SSH connection to the login node, for checks on the cluster side: from the process-wide
+ * connections, so the same one that `launch()` uses for this sandbox.
+ */
+export function loginTransport(access: SlurmClusterAccess, box: Sandbox, port = access.port): SshRunner {
   const { host, user, identity } = access;
-  return sshTransport(
+  return defaultConnections().ssh(
     { host, port, user, identity, jump: undefined, hostKeyPolicy: "strict" },
     { env: box.env, homeDir: box.home },
   );

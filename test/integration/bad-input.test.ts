@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { makeFifo } from "../helpers/fifo.ts";
 import { runCli } from "../helpers/run-cli.ts";
 import { makeSandbox, type Sandbox } from "../helpers/sandbox.ts";
 import { useTempDirs } from "../helpers/temp-dir.ts";
@@ -145,6 +146,40 @@ const CASES: readonly Case[] = [
       '  box.shm_size: expected a size such as "64G" or "512M", got "16 gigs"\n',
   },
   {
+    name: "a NUL in a profile's env value",
+    toml: `${LOCAL}env = { A = "x\\u0000y" }\n`,
+    env: { WANDB_API_KEY: KEY },
+    args: ["launch", "--dry-run", "--", "true"],
+    status: 2,
+    stderr:
+      "error: {config}: 1 problem in env.toml\n" +
+      "  local.env.A: value contains a NUL character, which no process environment can hold\n",
+  },
+  {
+    name: "a NUL in a [wandb] value",
+    toml: `[wandb]\nproject = "a\\u0000b"\n${LOCAL}`,
+    env: { WANDB_API_KEY: KEY },
+    args: ["launch", "--dry-run", "--", "true"],
+    status: 2,
+    stderr:
+      "error: {config}: 1 problem in env.toml\n" +
+      "  wandb.project: value contains a NUL character, which no process environment can hold\n",
+  },
+  {
+    name: "an empty program, in a dry run",
+    env: { WANDB_API_KEY: KEY },
+    args: ["launch", "--dry-run", "--", ""],
+    status: 2,
+    stderr: "error: recipe.command[0], the program, is empty: say what to run (e.g. python train.py)\n",
+  },
+  {
+    name: "an empty program",
+    env: { WANDB_API_KEY: KEY },
+    args: ["launch", "--", "", "train.py"],
+    status: 2,
+    stderr: "error: recipe.command[0], the program, is empty: say what to run (e.g. python train.py)\n",
+  },
+  {
     name: "status of an unknown id",
     args: ["status", "nope"],
     status: 2,
@@ -164,6 +199,25 @@ describe("bad input: a clear message, a non-zero exit, no stack trace", () => {
     expect(result.stderr).toBe(expected);
     expect(result.status).toBe(c.status);
   });
+
+  // The FIFO's helper releases a CLI that wrongly blocks reading it after 3 s, so a regression fails, never hangs.
+  it.each([
+    ["--config", (fifo: string) => ({ args: ["profiles", "--config", fifo], env: {} })],
+    ["SLIPWAY_CONFIG", (fifo: string) => ({ args: ["profiles"], env: { SLIPWAY_CONFIG: fifo } })],
+  ])(
+    "refuses a FIFO given by %s instead of hanging",
+    (_, given) => {
+      const box = makeSandbox(tempDir());
+      const fifo = makeFifo(box.root, "fifo.toml");
+      const { args, env } = given(fifo);
+      const result = runCli(args, { env: { ...box.env, ...env }, cwd: box.root });
+      expect(result.stderr).toBe(
+        `error: ${fifo}: cannot read the config file: it is a FIFO (named pipe), not a regular file\n`,
+      );
+      expect(result.status).toBe(2);
+    },
+    20_000,
+  );
 
   it("marks the record of a command that does not exist as failed", () => {
     const box = makeSandbox(tempDir(), LOCAL, { WANDB_API_KEY: KEY });

@@ -1,14 +1,15 @@
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { createServer, connect } from "node:net";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { expect, it } from "vitest";
-import { SlipwayError, UnsupportedError } from "../../src/errors.ts";
+import { EngineError, SlipwayError, UnsupportedError } from "../../src/errors.ts";
 import { getJob } from "../../src/jobs.ts";
 import { dryRun, launch } from "../../src/launch.ts";
 import { JobStore } from "../../src/store/job-store.ts";
+import { until } from "../contract/harness.ts";
 import { describeWithEngine, dockerDaemon } from "../helpers/engine.ts";
 import { runCli } from "../helpers/run-cli.ts";
 import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
@@ -40,7 +41,22 @@ async function caught(promise: Promise<unknown>): Promise<SlipwayError> {
   return error;
 }
 
-describeWithEngine("docker executor on a real dockerd", dockerDaemon(), () => {
+/** The daemon's HTTP status for `GET /containers/{id}/json`: 200 while the container exists, 404 once it is gone. */
+function inspectStatus(socketPath: string, container: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { socketPath, path: `/containers/${container}/json`, agent: false },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
+    request.on("error", reject);
+    request.end();
+  });
+}
+
+describeWithEngine("docker executor on a real dockerd", dockerDaemon(), (socket) => {
   it("runs a container to success, stdout and stderr kept apart", async () => {
     const { box } = setup();
     const job = await launch(
@@ -88,11 +104,10 @@ describeWithEngine("docker executor on a real dockerd", dockerDaemon(), () => {
       { name: "sleepy", command: ["sh", "-c", "echo ready; sleep 30"] },
       sandboxOptions(box, "box"),
     );
-    for (let i = 0; i < 100 && !(await collect(job.logs())).includes("ready"); i++) await sleep(50);
-    const started = Date.now();
-    expect(await job.cancel()).toMatchObject({ state: "cancelled", raw: "exited" });
-    expect(Date.now() - started).toBeLessThan(9000);
-    expect(await job.cancel()).toMatchObject({ state: "cancelled" });
+    await until("the job wrote ready", async () => (await collect(job.logs())).includes("ready"));
+    // 143 = SIGTERM: the job stopped on docker stop's SIGTERM, not on the SIGKILL after the grace period (137).
+    expect(await job.cancel()).toMatchObject({ state: "cancelled", raw: "exited", exitCode: 143 });
+    expect(await job.cancel()).toMatchObject({ state: "cancelled", exitCode: 143 });
   });
 
   it("follows logs until the container ends", async () => {
@@ -328,6 +343,92 @@ describeWithEngine("docker executor on a real dockerd", dockerDaemon(), () => {
     expect(await (await getJob(job.id, { env: box.env, homeDir: box.home })).status()).toMatchObject({
       exitCode: 4,
     });
+  });
+
+  it("with rm = true, wait() returns only once the container is gone (5 jobs at once)", async () => {
+    const { box } = setup("rm = true");
+    const codes = [1, 2, 3, 4, 5];
+    const jobs = await Promise.all(
+      codes.map((code) =>
+        launch({ name: `gone${code}`, command: ["sh", "-c", `exit ${code}`] }, sandboxOptions(box, "box")),
+      ),
+    );
+    // Inspect right as each wait() returns: Docker's "removing" must not count as gone.
+    const seen = await Promise.all(
+      jobs.map(async (job) => {
+        const ended = await job.wait();
+        return { ended, inspect: await inspectStatus(socket, job.nativeId) };
+      }),
+    );
+    expect(seen).toEqual(
+      codes.map((code) => ({
+        ended: { state: "failed", raw: "removed", exitCode: code, reason: `exited with code ${code}` },
+        inspect: 404,
+      })),
+    );
+  });
+
+  it("with rm = true, a reattached handle also waits until the container is gone, exit code kept", async () => {
+    const { box } = setup("rm = true");
+    const launched = await launch(
+      { name: "gone-later", command: ["sh", "-c", "sleep 1; exit 5"] },
+      { ...sandboxOptions(box, "box"), detach: true },
+    );
+    const job = await getJob(launched.id, { env: box.env, homeDir: box.home });
+    expect(await job.wait()).toEqual({
+      state: "failed",
+      raw: "removed",
+      exitCode: 5,
+      reason: "exited with code 5",
+    });
+    expect(await inspectStatus(socket, launched.nativeId)).toBe(404);
+  });
+
+  it("with rm = true, cancel ends as cancelled once the container is gone", async () => {
+    const { box } = setup("rm = true");
+    const job = await launch(
+      { name: "gone-cancelled", command: ["sh", "-c", "echo ready; sleep 30"] },
+      sandboxOptions(box, "box"),
+    );
+    await until("the job wrote ready", async () => (await collect(job.logs())).includes("ready"));
+    expect(await job.cancel()).toEqual({
+      state: "cancelled",
+      raw: "removed",
+      exitCode: 143,
+      reason: "cancelled",
+    });
+    expect(await inspectStatus(socket, job.nativeId)).toBe(404);
+  });
+
+  it("a container removed behind slipway's back ends as failed, not running forever", async () => {
+    const { box } = setup();
+    const launched = await launch(
+      { name: "removed", command: ["sh", "-c", "sleep 30"] },
+      { ...sandboxOptions(box, "box"), detach: true },
+    );
+    const removed = spawnSync("docker", ["rm", "-f", launched.nativeId], { encoding: "utf8" });
+    expect(removed.status, removed.stderr).toBe(0);
+    const job = await getJob(launched.id, { env: box.env, homeDir: box.home });
+    expect(await job.wait()).toMatchObject({ state: "failed", raw: "removed" });
+    expect((await job.status()).reason).toBeTypeOf("string");
+  });
+
+  it("turns a daemon error into an EngineError naming the request", async () => {
+    const { box } = setup();
+    const error = await caught(
+      launch({ name: "bad", command: ["true"], image: "slipway-test/UPPER:1" }, sandboxOptions(box, "box")),
+    );
+    if (!(error instanceof EngineError)) throw new Error(`expected an EngineError, got ${error.name}`);
+    expect(error).toMatchObject({
+      code: "ENGINE_ERROR",
+      message:
+        "Docker daemon at unix:///var/run/docker.sock could not inspect the image: no such image: slipway-test/UPPER:1: invalid reference format: repository name must be lowercase",
+      executor: "docker",
+      method: "GET",
+      path: "/images/slipway-test/UPPER:1/json",
+      status: 400,
+    });
+    expect(error.body).toContain("invalid reference format");
   });
 
   it("doctor reaches the daemon", () => {

@@ -1,9 +1,10 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { CommandError, SlipwayError } from "../../src/errors.ts";
-import { processStartTime } from "../../src/executors/local/process-info.ts";
+import { processStartTime } from "../../src/job/process-info.ts";
 import { getJob } from "../../src/jobs.ts";
 import { launch, type LaunchOptions } from "../../src/launch.ts";
 import { JobStore } from "../../src/store/job-store.ts";
@@ -99,11 +100,15 @@ describe("local executor on real processes", () => {
 
   it("escalates to SIGKILL after the grace period when SIGTERM is ignored", async () => {
     const { options } = setup();
-    const job = await launch({ name: "stubborn", script: "trap '' TERM; echo ready; sleep 30" }, options);
+    const job = await launch(
+      { name: "stubborn", script: "trap 'echo got TERM' TERM; echo ready; while :; do sleep 0.1; done" },
+      options,
+    );
     await waitFor(async () => (await collect(job.logs())).includes("ready"));
-    const started = Date.now();
     expect((await job.cancel()).state).toBe("cancelled");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    // SIGTERM arrived and was ignored; only the SIGKILL that followed can have ended the group.
+    expect(await collect(job.logs({ stream: "stdout" }))).toEqual(["ready", "got TERM"]);
+    expect(processStartTime(Number(job.nativeId))).toBeUndefined();
     expect((await job.status()).state).toBe("cancelled");
   });
 
@@ -173,3 +178,30 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_0
     await sleep(25);
   }
 }
+
+describe("a detached local job from a script", () => {
+  it("wait() keeps the process alive until the job ends", () => {
+    const box = makeSandbox(tempDir());
+    const script = join(box.root, "detached.ts");
+    const index = join(import.meta.dirname, "..", "..", "src", "index.ts");
+    writeFileSync(
+      script,
+      [
+        `import { launch } from ${JSON.stringify(index)};`,
+        `const j = await launch({ name: "x", command: ["sleep", "1"] }, { executor: "local", detach: true });`,
+        "const status = await j.wait();",
+        'console.log("after", status.state);',
+      ].join("\n"),
+    );
+    const result = spawnSync(process.execPath, [script], {
+      cwd: box.root,
+      env: box.env,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect({ status: result.status, stdout: result.stdout }).toEqual({
+      status: 0,
+      stdout: "after succeeded\n",
+    });
+  });
+});

@@ -1,20 +1,23 @@
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { expect, it } from "vitest";
-import { SlipwayError } from "../../src/errors.ts";
+import { EngineError, SlipwayError } from "../../src/errors.ts";
 import { planRay, type RayPlan } from "../../src/executors/ray/plan.ts";
 import { packageDirectory } from "../../src/executors/ray/package-dir.ts";
 import { nodeHttp, type HttpTransport } from "../../src/executors/ray/http-transport.ts";
 import { RayClient } from "../../src/executors/ray/ray-client.ts";
-import { raySettings } from "../../src/executors/ray/settings.ts";
 import { submitRay } from "../../src/executors/ray/submit-ray.ts";
 import { buildExecutor } from "../../src/build-executor.ts";
 import { buildJob } from "../../src/job/job.ts";
+import { getJob } from "../../src/jobs.ts";
 import { launch } from "../../src/launch.ts";
+import { JobStore } from "../../src/store/job-store.ts";
+import { until } from "../contract/harness.ts";
 import { describeWithEngine, rayHead, wandbPython } from "../helpers/engine.ts";
-import { runCli } from "../helpers/run-cli.ts";
+import { runCli, startCli } from "../helpers/run-cli.ts";
 import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
 import { CANARY_KEY, useTempDirs } from "../helpers/temp-dir.ts";
 
@@ -38,8 +41,9 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
     extra = "",
     mode = "online",
     env: Record<string, string> = { WANDB_API_KEY: CANARY_KEY },
+    at = address,
   ): Sandbox {
-    const toml = `[wandb]\nproject = "rayproj"\nentity = "tests"\nmode = "${mode}"\n\n[ray]\nexecutor = "ray"\naddress = "${address}"\nworking_dir = "code"\n${extra}\n`;
+    const toml = `[wandb]\nproject = "rayproj"\nentity = "tests"\nmode = "${mode}"\n\n[ray]\nexecutor = "ray"\naddress = "${at}"\nworking_dir = "code"\n${extra}\n`;
     const box = makeSandbox(tempDir(), toml, env);
     mkdirSync(join(box.root, "code"));
     writeFileSync(join(box.root, "code", "hello.py"), 'print("hello from working_dir")\n');
@@ -59,7 +63,7 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
       cwd: box.root,
       now: new Date(),
     });
-    return planRay(job, executor.profile, raySettings(executor.profile));
+    return planRay(job, executor.profile);
   }
 
   it("runs a job from an uploaded working_dir to success", async () => {
@@ -97,7 +101,7 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
       { name: "sleepy", command: ["sh", "-c", "echo ready; sleep 60"] },
       sandboxOptions(box, "ray"),
     );
-    for (let i = 0; i < 200 && (await job.status()).state !== "running"; i++) await sleep(100);
+    await until("the job runs", async () => (await job.status()).state === "running");
     expect(await job.cancel()).toMatchObject({ state: "cancelled", raw: "STOPPED" });
     expect(await job.cancel()).toMatchObject({ state: "cancelled" });
   });
@@ -124,10 +128,8 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
     // The head has 4 slipway_test: asking for 5 can never be met, which shows the request reached Ray.
     const never = setup("num_cpus = 1\nresources = { slipway_test = 5 }");
     const stuck = await launch({ name: "stuck", command: ["true"] }, sandboxOptions(never, "ray"));
-    await sleep(3000);
-    const status = await stuck.status();
-    expect(status.state).toBe("pending");
-    expect(status.reason ?? "").not.toBe("");
+    await until("Ray says why the job waits", async () => ((await stuck.status()).reason ?? "") !== "");
+    expect((await stuck.status()).state).toBe("pending");
     const cancelled = await stuck.cancel();
     expect(cancelled.state).toBe("pending");
     expect(cancelled.reason).toMatch(
@@ -194,6 +196,78 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
     expect(runCli(["logs", id], opts).stdout).toContain("hello from working_dir");
   });
 
+  it("reaches a token-protected head with the profile's token: reattach, cleanup and logs after it", async () => {
+    const token = "ray-t0ken-only-the-proxy-knows";
+    const proxy = await tokenProxy(address, token);
+    try {
+      const box = setup(
+        'token = "${env:RAY_TOKEN}"',
+        "online",
+        { WANDB_API_KEY: CANARY_KEY, RAY_TOKEN: token },
+        proxy.address,
+      );
+      const launched = await launch(
+        { name: "guarded", command: ["python3", "hello.py"] },
+        { ...sandboxOptions(box, "ray"), detach: true },
+      );
+      // A new handle from the job store: the token comes from the job's env.toml, never from the record.
+      const job = await getJob(launched.id, { env: box.env, cwd: box.root, homeDir: box.home });
+      expect(await job.wait()).toMatchObject({ state: "succeeded", raw: "SUCCEEDED", exitCode: 0 });
+      expect(
+        readFileSync(JobStore.fromEnv(box.env, box.home).files(launched.id).record, "utf8"),
+      ).not.toContain(token);
+      // Not runCli: its spawnSync would block this process, and with it the proxy the CLI talks to.
+      const opts = { env: box.env, cwd: box.root };
+      const cleaned = await cliOutput(["cleanup", launched.id], opts);
+      expect(cleaned.stderr).toContain(`${launched.id}: deleted from Ray (log kept)`);
+      expect(proxy.refused).toEqual([]);
+      expect(
+        (
+          await nodeHttp({
+            method: "GET",
+            url: `${address}/api/jobs/${launched.id}`,
+            headers: {},
+            timeoutMs: 30_000,
+          })
+        ).status,
+      ).toBe(404);
+      expect(jobLines((await cliOutput(["logs", launched.id], opts)).stdout.trimEnd().split("\n"))).toEqual([
+        "hello from working_dir",
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a job deleted from Ray behind slipway's back ends as failed, not pending forever", async () => {
+    const box = setup();
+    const launched = await launch(
+      { name: "gone", command: ["true"] },
+      { ...sandboxOptions(box, "ray"), detach: true },
+    );
+    // Ray deletes only ended jobs: wait on Ray itself, so that slipway's record has not seen the end.
+    await until(
+      "Ray ran the job",
+      async () =>
+        (JSON.parse(await get(`${address}/api/jobs/${launched.id}`)) as { status: string }).status ===
+        "SUCCEEDED",
+    );
+    const deleted = await nodeHttp({
+      method: "DELETE",
+      url: `${address}/api/jobs/${launched.id}`,
+      headers: {},
+      timeoutMs: 30_000,
+    });
+    expect(deleted.status).toBe(200);
+    const job = await getJob(launched.id, { env: box.env, cwd: box.root, homeDir: box.home });
+    expect(await job.wait()).toEqual({
+      state: "failed",
+      raw: "deleted",
+      exitCode: undefined,
+      reason: "Ray no longer knows this job (the head restarted or the job was deleted)",
+    });
+  });
+
   it("doctor reaches the head and names the key's source", () => {
     const box = setup();
     const result = runCli(["doctor", "--json"], { env: box.env, cwd: box.root });
@@ -234,6 +308,8 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
 
     const client = new RayClient({ address });
     const bad = await client.submit({ entrypoint: 3 }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(EngineError);
+    expect(bad).toMatchObject({ executor: "ray", method: "POST", path: "/api/jobs/", status: 400 });
     expect((bad as SlipwayError).message).toMatch(
       /^Ray at http:\/\/127\.0\.0\.1:8265 answered 400 to POST \/api\/jobs\/: /,
     );
@@ -276,6 +352,69 @@ describeWithEngine(
     });
   },
 );
+
+/**
+ * A token-protected Ray head for the tests: an HTTP proxy on 127.0.0.1 in front of the real (token-less) head that
+ * answers 401 to any request without `Authorization: Bearer <token>`, and lists those it refused.
+ */
+async function tokenProxy(
+  head: string,
+  token: string,
+): Promise<{ address: string; refused: string[]; close: () => Promise<void> }> {
+  const refused: string[] = [];
+  const server = createServer((incoming, outgoing) => {
+    if (incoming.headers.authorization !== `Bearer ${token}`) {
+      refused.push(`${incoming.method ?? "?"} ${incoming.url ?? "?"}`);
+      incoming.resume();
+      outgoing
+        .writeHead(401, { "content-type": "text/plain" })
+        .end("401: Unauthorized: missing or bad token\n");
+      return;
+    }
+    const forwarded = httpRequest(
+      `${head}${incoming.url ?? "/"}`,
+      { method: incoming.method, headers: { ...incoming.headers, host: new URL(head).host } },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      },
+    );
+    forwarded.on("error", () => {
+      outgoing.destroy();
+    });
+    incoming.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    address: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    refused,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
+/** `slipway <args>` in a child process, without blocking this one; resolves with its exit status and output. */
+function cliOutput(
+  args: readonly string[],
+  options: { env: Record<string, string>; cwd: string },
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = startCli(args, options);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (status) => {
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
 
 async function get(url: string): Promise<string> {
   const answer = await nodeHttp({ method: "GET", url, headers: {}, timeoutMs: 30_000 });

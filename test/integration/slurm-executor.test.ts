@@ -4,11 +4,14 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { attachJob } from "../../src/executors/registry.ts";
-import { closeAllTransports, type SshTransport } from "../../src/executors/slurm/ssh-transport.ts";
 import { getJob } from "../../src/jobs.ts";
+import { runtimeOf } from "../../src/runtime.ts";
 import { dryRun, launch, type LaunchedJob } from "../../src/launch.ts";
 import type { Recipe } from "../../src/job/recipe.ts";
 import { JobStore } from "../../src/store/job-store.ts";
+import { defaultConnections } from "../../src/transport/connections.ts";
+import type { SshRunner } from "../../src/transport/ssh/ssh-runner.ts";
+import { until } from "../contract/harness.ts";
 import { describeWithEngine, slurmCluster, type SlurmClusterAccess } from "../helpers/engine.ts";
 import { runCli } from "../helpers/run-cli.ts";
 import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
@@ -24,8 +27,8 @@ describeWithEngine("slurm executor on a real cluster", slurmCluster(), (value) =
   const tempDir = useTempDirs();
   let parsed: SlurmClusterAccess | undefined;
   const access = (): SlurmClusterAccess => (parsed ??= JSON.parse(value) as SlurmClusterAccess);
-  afterAll(() => {
-    closeAllTransports();
+  afterAll(async () => {
+    await defaultConnections().close();
   });
 
   const sandbox = (settings: Record<string, string> = {}, extraToml = ""): Sandbox =>
@@ -42,7 +45,7 @@ describeWithEngine("slurm executor on a real cluster", slurmCluster(), (value) =
     return { out, err };
   }
 
-  const login = (box: Sandbox): SshTransport => loginTransport(access(), box);
+  const login = (box: Sandbox): SshRunner => loginTransport(access(), box);
 
   it("runs a one-node job: state, exit code, both log streams, native id", async () => {
     const box = sandbox();
@@ -133,10 +136,16 @@ describeWithEngine("slurm executor on a real cluster", slurmCluster(), (value) =
     await expect(output(job, { index: 4 })).rejects.toThrow("has no array task 4 (its tasks: 0,1,2,3,5)");
   });
 
-  it("starts a dependent job only after its dependency succeeded", async () => {
-    const box = sandbox();
+  it("starts a dependent job only after its dependency succeeded; refuses one on another cluster", async () => {
+    const box = sandbox({}, `\n[elsewhere]\nextends = "cluster"\nport = 2200\n`);
     const marker = `dep-${Date.now()}`;
     const first = await start(box, { name: "first", script: `sleep 2; touch "$HOME/${marker}"` });
+    // The record's label says where the first job runs: a profile of another login node cannot wait for it.
+    await expect(
+      dryRun({ name: "other", script: "true", dependsOn: [first.id] }, sandboxOptions(box, "elsewhere")),
+    ).rejects.toThrow(
+      `cannot depend on ${first.id}: it runs on slipway@127.0.0.1:2222, not on slipway@127.0.0.1:2200`,
+    );
     const second = await start(box, {
       name: "second",
       script: `test -e "$HOME/${marker}" && echo "first had finished"`,
@@ -151,7 +160,7 @@ describeWithEngine("slurm executor on a real cluster", slurmCluster(), (value) =
   it("cancels a running job, removes its secrets file, and cancels again as a no-op", async () => {
     const box = sandbox();
     const job = await start(box, { name: "long", command: ["sleep", "300"] });
-    for (let i = 0; i < 100 && (await job.status()).state !== "running"; i++) await sleepMs(100);
+    await until("the job runs", async () => (await job.status()).state === "running");
     const dir = new JobStore(box.slipwayHome).read(job.id).detail["jobDir"];
     expect(typeof dir).toBe("string");
     const cancelled = await job.cancel();
@@ -268,13 +277,26 @@ describeWithEngine("slurm executor on a real cluster", slurmCluster(), (value) =
     expect(cli(["cleanup", job.id]).stderr).toContain("already cleaned up (logs kept)");
     const handle = await getJob(job.id, { env: box.env, homeDir: box.home });
     expect(await handle.status()).toMatchObject({ state: "succeeded" });
-    expect(
-      await attachJob(new JobStore(box.slipwayHome).read(job.id), {
-        store: new JobStore(box.slipwayHome),
-        env: box.env,
-        homeDir: box.home,
-      }),
-    ).toBeDefined();
+    const runtime = runtimeOf({ env: box.env, homeDir: box.home, cwd: box.root });
+    const attached = attachJob(runtime.store.read(job.id), runtime);
+    expect(await attached.status()).toMatchObject({ state: "succeeded" });
+    expect(await collectLines(attached.logs({ stream: "stdout" }))).toEqual(["from the cluster"]);
+  });
+
+  it("reattaches to a job whose record the previous version wrote (snake_case detail)", async () => {
+    const box = sandbox();
+    const job = await start(box, { name: "old", script: "echo old record; sleep 300" });
+    const store = new JobStore(box.slipwayHome);
+    const { jobDir, label } = store.read(job.id).detail;
+    const { host, port, user, identity } = access();
+    store.update(job.id, {
+      detail: { tunnel: "ssh", host, host_key_policy: "strict", user, port, identity, target: label, jobDir },
+    });
+    const again = await getJob(job.id, { env: box.env, homeDir: box.home });
+    await until("the job runs", async () => (await again.status()).state === "running");
+    await until("its log is written", async () => (await collectLines(again.logs())).length > 0);
+    expect(await collectLines(again.logs({ stream: "stdout" }))).toEqual(["old record"]);
+    expect(await again.cancel()).toMatchObject({ state: "cancelled", raw: "CANCELLED" });
   });
 
   it('tunnel = "local" runs the same executor with the Slurm commands on this machine', async () => {
@@ -336,8 +358,10 @@ describeWithEngine("slurm executor on a real cluster", slurmCluster(), (value) =
   });
 });
 
-function sleepMs(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+async function collectLines(lines: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const line of lines) out.push(line);
+  return out;
 }
 
 /** Files under `dir` whose content contains `needle` (unreadable files are skipped). */

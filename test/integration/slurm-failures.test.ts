@@ -4,11 +4,11 @@ import { createServer, connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import type { SlurmPlan } from "../../src/executors/slurm/plan.ts";
-import { closeAllTransports } from "../../src/executors/slurm/ssh-transport.ts";
 import { submitSlurm } from "../../src/executors/slurm/submit-slurm.ts";
-import type { SlurmTransport } from "../../src/executors/slurm/transport.ts";
 import { dryRun, launch } from "../../src/launch.ts";
 import { JobStore } from "../../src/store/job-store.ts";
+import type { CommandRunner } from "../../src/transport/command-runner.ts";
+import { defaultConnections } from "../../src/transport/connections.ts";
 import { describeWithEngine, slurmCluster, type SlurmClusterAccess } from "../helpers/engine.ts";
 import { runCli } from "../helpers/run-cli.ts";
 import { sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
@@ -22,8 +22,8 @@ describeWithEngine("slurm executor when things go wrong", slurmCluster(), (value
   const tempDir = useTempDirs();
   let parsed: SlurmClusterAccess | undefined;
   const access = (): SlurmClusterAccess => (parsed ??= JSON.parse(value) as SlurmClusterAccess);
-  afterAll(() => {
-    closeAllTransports();
+  afterAll(async () => {
+    await defaultConnections().close();
   });
 
   const sandbox = (settings: Record<string, string | number>, knownHosts = true): Sandbox =>
@@ -42,7 +42,7 @@ describeWithEngine("slurm executor when things go wrong", slurmCluster(), (value
       .then((r) => r.stdout.split("\n").filter((l) => l !== ""));
   }
 
-  const login = (box: Sandbox, port?: number): SlurmTransport => loginTransport(access(), box, port);
+  const login = (box: Sandbox, port?: number): CommandRunner => loginTransport(access(), box, port);
 
   /** Checks a CLI failure: exit 2, the expected lines, no stack trace, no key. */
   function expectUserError(result: ReturnType<typeof runCli>, ...parts: string[]): void {
@@ -101,6 +101,46 @@ describeWithEngine("slurm executor when things go wrong", slurmCluster(), (value
     expect(files.stdout.split("\n")).not.toContain("secrets.env");
   });
 
+  // Defect 7: `slipway logs` of a job refused before it reached the cluster said "cannot authenticate to root@:22".
+  it.each([
+    ["refused by sbatch", { partition: "nope" }, "sbatch failed on slipway@127.0.0.1:2222 (exit 1)"],
+    ["to an unreachable host", { port: 1 }, "slipway@127.0.0.1:1"],
+  ])(
+    "a launch %s: logs, status and cancel say it never started, never naming an empty host",
+    (_, settings, said) => {
+      const box = sandbox(settings);
+      expect(cliLaunch(box).status).toBe(2);
+      const [record] = new JobStore(box.slipwayHome).list();
+      const id = record?.id ?? "?";
+      expect(record).toMatchObject({ state: "failed", raw: "not-started", nativeId: "" });
+      const cli = (...args: string[]) => runCli(args, { env: box.env, cwd: box.root });
+      const noEmptyHost = (result: ReturnType<typeof runCli>): string => {
+        const text = result.stdout + result.stderr;
+        expect(result.status, text).toBe(0);
+        expect(text).not.toContain("@:");
+        expect(text).not.toMatch(/ :22\b/);
+        return text;
+      };
+
+      const logs = noEmptyHost(cli("logs", id));
+      expect(logs).toContain(`${id} never started: `);
+      expect(logs).toContain(said);
+
+      const json = JSON.parse(noEmptyHost(cli("status", id, "--json"))) as Record<string, unknown>;
+      expect(json).toMatchObject({
+        state: "failed",
+        raw: "not-started",
+        reason: expect.stringContaining(said) as unknown,
+      });
+      const status = noEmptyHost(cli("status", id));
+      expect(status).toMatch(/state +failed \(not-started\)/);
+      expect(status).toContain(said);
+
+      expect(noEmptyHost(cli("cancel", id))).toContain(`${id} already ended (failed); nothing to cancel`);
+      expect(new JobStore(box.slipwayHome).read(id)).toMatchObject({ state: "failed", raw: "not-started" });
+    },
+  );
+
   it("a bad time is caught before anything is submitted", () => {
     expectUserError(cliLaunch(sandbox({ time: "2h" })), "cluster.time", "expected a Slurm time");
   });
@@ -139,7 +179,7 @@ describeWithEngine("slurm executor when things go wrong", slurmCluster(), (value
           when === "before"
             ? command.replace(/(env -u \S+ )*sbatch --parsable/, "sleep 1; $&")
             : command.replace("job.sbatch;", "job.sbatch; sleep 1;");
-        const dropping: SlurmTransport = {
+        const dropping: CommandRunner = {
           label: inner.label,
           run: (command, options) => {
             if (!command.includes("sbatch --parsable")) return inner.run(command, options);
@@ -155,7 +195,10 @@ describeWithEngine("slurm executor when things go wrong", slurmCluster(), (value
             inner.close();
           },
         };
-        const submitted = await submitSlurm(plan as SlurmPlan, dropping, { allowDirty: false });
+        const submitted = await submitSlurm(plan as SlurmPlan, dropping, {
+          allowDirty: false,
+          env: box.env,
+        });
         expect(proxy.dropped()).toBeGreaterThan(0);
         expect(await jobsNamed(box, plan.jobId)).toEqual([submitted.nativeId]);
       }

@@ -5,17 +5,14 @@ import { createServer, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 import ssh2 from "ssh2";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { localTransport } from "../../src/executors/slurm/local-transport.ts";
-import {
-  closeAllTransports,
-  sshTransport,
-  type SshTarget,
-  type SshTransport,
-} from "../../src/executors/slurm/ssh-transport.ts";
+import { Connections } from "../../src/transport/connections.ts";
+import { localRunner } from "../../src/transport/local-runner.ts";
+import type { SshTarget } from "../../src/transport/ssh/ssh-route.ts";
+import type { SshRunner } from "../../src/transport/ssh/ssh-runner.ts";
 import { describeWithEngine, slurmCluster, type SlurmClusterAccess } from "../helpers/engine.ts";
 import { useTempDirs } from "../helpers/temp-dir.ts";
 
-// The SSH transport of the Slurm executor against the real test cluster's sshd (scripts/slurm/start-cluster.sh):
+// The SSH runner (src/transport/) that the Slurm executor uses, against the real test cluster's sshd (scripts/slurm/start-cluster.sh):
 // the login node on 127.0.0.1:2222 and a jump host on 127.0.0.2:2223 that forwards only to it. Every test has a
 // HOME of its own, so ~/.ssh/known_hosts and ~/.ssh/config are the test's.
 
@@ -63,12 +60,12 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
   const loginKeyPub = `${SSH_DIR}/login_host_ed25519_key.pub`;
   const jumpKeyPub = `${SSH_DIR}/jump_host_ed25519_key.pub`;
 
+  let connections = new Connections();
   afterEach(async () => {
-    closeAllTransports();
-    // Closing is asynchronous: the next test's connection counts start from zero.
-    await vi.waitFor(() => {
-      expect(connectionsTo(access().port) + connectionsTo(access().jumpPort)).toBe(0);
-    });
+    await connections.close();
+    connections = new Connections();
+    // close() resolves once the connections are gone: the next test's connection counts start from zero.
+    expect(connectionsTo(access().port) + connectionsTo(access().jumpPort)).toBe(0);
   });
 
   /** A fresh HOME; with `knownHosts`, its ~/.ssh/known_hosts is the cluster's (both hosts' keys). */
@@ -92,10 +89,10 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
     ...overrides,
   });
   /** A transport to the login node with the cluster's key, from a HOME that knows the cluster's host keys. */
-  const connect = (overrides: Partial<SshTarget> = {}, env: Record<string, string> = {}): SshTransport =>
-    sshTransport(target(overrides), { env, homeDir: makeHome({ knownHosts: clusterKnownHosts() }) });
+  const connect = (overrides: Partial<SshTarget> = {}, env: Record<string, string> = {}): SshRunner =>
+    connections.ssh(target(overrides), { env, homeDir: makeHome({ knownHosts: clusterKnownHosts() }) });
   /** A directory of its own in the login user's home, removed by the returned cleanup. */
-  const remoteScratch = async (transport: SshTransport) => {
+  const remoteScratch = async (transport: SshRunner) => {
     const dir = `${await transport.home()}/transport-test-${randomBytes(4).toString("hex")}`;
     await transport.mkdir(dir, 0o700);
     return {
@@ -215,9 +212,9 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
 
     it("gives the same transport for the same target, another for another HOME", () => {
       const home = makeHome({ knownHosts: clusterKnownHosts() });
-      const first = sshTransport(target(), { env: {}, homeDir: home });
-      expect(sshTransport(target(), { env: {}, homeDir: home })).toBe(first);
-      expect(sshTransport(target(), { env: {}, homeDir: makeHome() })).not.toBe(first);
+      const first = connections.ssh(target(), { env: {}, homeDir: home });
+      expect(connections.ssh(target(), { env: {}, homeDir: home })).toBe(first);
+      expect(connections.ssh(target(), { env: {}, homeDir: makeHome() })).not.toBe(first);
     });
 
     it("shares one connection attempt between concurrent first calls", async () => {
@@ -257,8 +254,8 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
     it("lets the process exit while idle, without close()", () => {
       const home = makeHome({ knownHosts: clusterKnownHosts() });
       const script = `
-        import { sshTransport } from ${JSON.stringify(join(import.meta.dirname, "../../src/executors/slurm/ssh-transport.ts"))};
-        const transport = sshTransport(${JSON.stringify(target())}, { env: {}, homeDir: ${JSON.stringify(home)} });
+        import { defaultConnections } from ${JSON.stringify(join(import.meta.dirname, "../../src/transport/connections.ts"))};
+        const transport = defaultConnections().ssh(${JSON.stringify(target())}, { env: {}, homeDir: ${JSON.stringify(home)} });
         const { stdout } = await transport.run("echo from-child");
         process.stdout.write(stdout);
       `;
@@ -357,7 +354,7 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
 
   describe("ssh config and jump hosts", () => {
     const viaConfig = (host: string) =>
-      sshTransport(
+      connections.ssh(
         {
           host,
           user: undefined,
@@ -413,7 +410,7 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
   describe("host keys", () => {
     it("refuses an unknown host under strict", async () => {
       const homeDir = makeHome();
-      const transport = sshTransport(target(), { env: {}, homeDir });
+      const transport = connections.ssh(target(), { env: {}, homeDir });
       await expect(transport.run("true")).rejects.toMatchObject({
         code: "ENGINE_UNREACHABLE",
         message:
@@ -432,7 +429,7 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
         .split("\n")
         .filter((line) => line.startsWith(`[${access().host}]`))
         .join("\n");
-      const transport = sshTransport(
+      const transport = connections.ssh(
         target({ jump: `${access().user}@${access().jumpHost}:${access().jumpPort}` }),
         {
           env: {},
@@ -451,7 +448,7 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
     it("records a new host key under accept-new (target and jump host), then trusts it under strict", async () => {
       const homeDir = makeHome();
       const jump = `${access().user}@${access().jumpHost}:${access().jumpPort}`;
-      const transport = sshTransport(target({ jump, hostKeyPolicy: "accept-new" }), { env: {}, homeDir });
+      const transport = connections.ssh(target({ jump, hostKeyPolicy: "accept-new" }), { env: {}, homeDir });
       await expect(transport.run("hostname")).resolves.toMatchObject({ stdout: "login\n" });
       const knownHosts = join(homeDir, ".ssh", "known_hosts");
       expect(readFileSync(knownHosts, "utf8")).toBe(
@@ -461,8 +458,8 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
       expect(statSync(knownHosts).mode & 0o777).toBe(0o600);
       expect(statSync(join(homeDir, ".ssh")).mode & 0o777).toBe(0o700);
 
-      closeAllTransports();
-      const strict = sshTransport(target({ jump }), { env: {}, homeDir });
+      transport.close();
+      const strict = connections.ssh(target({ jump }), { env: {}, homeDir });
       await expect(strict.run("echo trusted")).resolves.toMatchObject({ stdout: "trusted\n" });
       expect(readFileSync(knownHosts, "utf8").split("\n")).toHaveLength(3);
     });
@@ -472,7 +469,7 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
       execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "other")]);
       const name = `[${access().host}]:${access().port}`;
       const homeDir = makeHome({ knownHosts: `# planted\n${name} ${publicKey(join(dir, "other.pub"))}\n` });
-      const transport = sshTransport(target({ hostKeyPolicy }), { env: {}, homeDir });
+      const transport = connections.ssh(target({ hostKeyPolicy }), { env: {}, homeDir });
       await expect(transport.run("true")).rejects.toMatchObject({
         code: "ENGINE_UNREACHABLE",
         message:
@@ -491,7 +488,7 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
         knownHosts: `${clusterKnownHosts()}@revoked ${name} ${publicKey(loginKeyPub)}\n`,
       });
       await expect(
-        sshTransport(target({ hostKeyPolicy: "accept-new" }), { env: {}, homeDir }).run("true"),
+        connections.ssh(target({ hostKeyPolicy: "accept-new" }), { env: {}, homeDir }).run("true"),
       ).rejects.toMatchObject({
         message:
           `host key verification failed for ${label()}: its host key is REVOKED\n` +
@@ -512,7 +509,7 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
         "-f",
         join(homeDir, ".ssh", "id_ed25519"),
       ]);
-      const transport = sshTransport(target({ identity: undefined }), { env: {}, homeDir });
+      const transport = connections.ssh(target({ identity: undefined }), { env: {}, homeDir });
       await expect(transport.run("true")).rejects.toMatchObject({
         code: "ENGINE_UNREACHABLE",
         message: `authentication failed for ${label()} (tried: key ~/.ssh/id_ed25519)`,
@@ -529,7 +526,7 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
     });
 
     it("fails before connecting when there is no key and no agent", async () => {
-      const transport = sshTransport(target({ identity: undefined }), {
+      const transport = connections.ssh(target({ identity: undefined }), {
         env: {},
         homeDir: makeHome({ knownHosts: clusterKnownHosts() }),
       });
@@ -565,7 +562,7 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
 
       it("works with SLIPWAY_SSH_PASSPHRASE", async () => {
         const { homeDir, key } = encryptedHome();
-        const transport = sshTransport(target({ identity: key }), {
+        const transport = connections.ssh(target({ identity: key }), {
           env: { SLIPWAY_SSH_PASSPHRASE: passphrase },
           homeDir,
         });
@@ -580,7 +577,9 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
         ],
       ])("says what is wrong without the right passphrase (%j)", async (env, why) => {
         const { homeDir, key } = encryptedHome();
-        const error = await rejection(sshTransport(target({ identity: key }), { env, homeDir }).run("true"));
+        const error = await rejection(
+          connections.ssh(target({ identity: key }), { env, homeDir }).run("true"),
+        );
         expect(error).toMatchObject({
           code: "ENGINE_UNREACHABLE",
           message: `cannot authenticate to ${label()}: ${why}`,
@@ -596,8 +595,10 @@ describeWithEngine("slurm transport over ssh", slurmCluster(), (value) => {
 describe("ssh transport against servers that are not SSH servers", () => {
   const tempDir = useTempDirs();
   const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    closeAllTransports();
+  let connections = new Connections();
+  afterEach(async () => {
+    await connections.close();
+    connections = new Connections();
     for (const cleanup of cleanups.splice(0)) cleanup();
   });
 
@@ -624,7 +625,7 @@ describe("ssh transport against servers that are not SSH servers", () => {
       `Host fake\n  HostName 127.0.0.1\n  Port ${port}\n  ConnectTimeout 1\n`,
     );
     writeFileSync(join(homeDir, "key"), ssh2.utils.generateKeyPairSync("ed25519").private, { mode: 0o600 });
-    return sshTransport(
+    return connections.ssh(
       {
         host: "fake",
         user: "alice",
@@ -661,7 +662,7 @@ describe("ssh transport against servers that are not SSH servers", () => {
   });
 
   it("says when the host name does not resolve", async () => {
-    const transport = sshTransport(
+    const transport = connections.ssh(
       {
         host: "no-such-host.invalid",
         user: "alice",
@@ -681,12 +682,12 @@ describe("ssh transport against servers that are not SSH servers", () => {
   });
 });
 
-describe("local transport", () => {
+describe("local runner", () => {
   const tempDir = useTempDirs();
 
   it("runs commands through /bin/sh in the home directory, with the given environment", async () => {
     const home = tempDir();
-    const transport = localTransport({ PATH: process.env["PATH"], GREETING: "hi", UNSET: undefined }, home);
+    const transport = localRunner({ PATH: process.env["PATH"], GREETING: "hi", UNSET: undefined }, home);
     expect(transport.label).toBe("local");
     await expect(
       transport.run('echo "$GREETING ${UNSET-none}"; pwd; echo oops >&2; exit 4'),
@@ -700,7 +701,7 @@ describe("local transport", () => {
   });
 
   it("pipes stdin and streams stdout", async () => {
-    const transport = localTransport({ PATH: process.env["PATH"] }, tempDir());
+    const transport = localRunner({ PATH: process.env["PATH"] }, tempDir());
     const chunks: Buffer[] = [];
     const result = await transport.run("tr a-z A-Z", {
       stdin: "abc\n",
@@ -711,7 +712,7 @@ describe("local transport", () => {
   });
 
   it("ends the command when aborted and rejects with the reason", async () => {
-    const transport = localTransport({ PATH: process.env["PATH"] }, tempDir());
+    const transport = localRunner({ PATH: process.env["PATH"] }, tempDir());
     const controller = new AbortController();
     const reason = new Error("enough");
     const running = transport.run("echo started; exec sleep 60", {
@@ -725,7 +726,7 @@ describe("local transport", () => {
 
   it("writes files and directories with exact modes, refusing existing ones", async () => {
     const dir = tempDir();
-    const transport = localTransport({}, dir);
+    const transport = localRunner({}, dir);
     const previous = process.umask(0o077);
     try {
       await transport.mkdir(join(dir, "d"), 0o755);
@@ -747,7 +748,7 @@ describe("local transport", () => {
   });
 
   it("refuses calls after close()", async () => {
-    const transport = localTransport({}, tempDir());
+    const transport = localRunner({}, tempDir());
     transport.close();
     await expect(async () => transport.run("true")).rejects.toMatchObject({ code: "ENGINE_UNREACHABLE" });
   });

@@ -1,4 +1,4 @@
-import { TERMINAL_STATES } from "../../executors/types.ts";
+import { TERMINAL_STATES } from "../../job/job-state.ts";
 import { getJob } from "../../jobs.ts";
 import { say } from "../output.ts";
 

@@ -1,4 +1,3 @@
-import { accessSync, constants } from "node:fs";
 import { loadConfig } from "../../config/load-config.ts";
 import type { LoadedConfig } from "../../config/loaded-config.ts";
 import { listProfiles, resolveProfile, resolveWandb } from "../../config/resolve-profile.ts";
@@ -6,6 +5,7 @@ import type { ResolvedProfile } from "../../config/types.ts";
 import { detectWandbKey } from "../../env/detect-wandb-key.ts";
 import { resolveTrackingEnv, type KeySummary } from "../../env/tracking-env.ts";
 import { SlipwayError } from "../../errors.ts";
+import { checkExecutor } from "../../executors/registry.ts";
 import { runtimeOf, type Runtime } from "../../runtime.ts";
 import { paint, printJson, table } from "../output.ts";
 
@@ -85,49 +85,5 @@ function describeKey(key: KeySummary): string {
       return `not needed (mode ${key.mode})`;
     case "missing":
       return "none found: jobs run offline";
-  }
-}
-
-async function checkExecutor(
-  profile: ResolvedProfile,
-  runtime: Runtime,
-): Promise<{ ok: boolean; text: string }> {
-  switch (profile.executor) {
-    case "local":
-      try {
-        accessSync("/bin/sh", constants.X_OK);
-        return { ok: true, text: `this machine; jobs in ${runtime.store.jobsDir}` };
-      } catch {
-        return { ok: false, text: "/bin/sh is missing" };
-      }
-    case "docker": {
-      const { dockerSettings } = await import("../../executors/docker/settings.ts");
-      const { dockerClient } = await import("../../executors/docker/docker-client.ts");
-      const host =
-        dockerSettings(profile).host ?? (runtime.env["DOCKER_HOST"] || "unix:///var/run/docker.sock");
-      try {
-        const { apiVersion } = await dockerClient(host);
-        return { ok: true, text: `Docker daemon at ${host} (API ${apiVersion})` };
-      } catch (error) {
-        return { ok: false, text: error instanceof Error ? error.message : String(error) };
-      }
-    }
-    case "ray": {
-      const { raySettings } = await import("../../executors/ray/settings.ts");
-      const { RayClient } = await import("../../executors/ray/ray-client.ts");
-      const settings = raySettings(profile);
-      try {
-        const version = await new RayClient({ address: settings.address, token: settings.token }).version();
-        return { ok: true, text: `Ray ${version} Jobs API at ${settings.address}` };
-      } catch (error) {
-        return { ok: false, text: error instanceof Error ? error.message : String(error) };
-      }
-    }
-    case "slurm": {
-      const { checkSlurm } = await import("../../executors/slurm/check-slurm.ts");
-      return checkSlurm(profile, runtime);
-    }
-    case "kubernetes":
-      return { ok: false, text: `the ${profile.executor} executor is not built yet` };
   }
 }

@@ -1,10 +1,15 @@
 import { listJobs } from "../../jobs.ts";
-import { age, paint, printJson, table } from "../output.ts";
+import { age, paint, printJson, table, warn } from "../output.ts";
 import { stateColour } from "./state-colour.ts";
 
 /** `slipway list`: newest first. */
 export async function runList(flags: { readonly json?: true; readonly all?: true }): Promise<number> {
-  const all = await listJobs();
+  // A damaged record is one line on stderr; the others are still listed.
+  const all = await listJobs({
+    onProblem: (problem) => {
+      warn(`skipped ${problem.message}`);
+    },
+  });
   const jobs = flags.all === true ? all : all.slice(0, 20);
   if (flags.json === true) {
     printJson(jobs.map(({ record, status }) => ({ ...record, ...status })));

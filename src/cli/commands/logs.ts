@@ -1,4 +1,6 @@
 import { getJob } from "../../jobs.ts";
+import { runtimeOf } from "../../runtime.ts";
+import { say } from "../output.ts";
 import { pipeLogs } from "./pipe-logs.ts";
 
 /** `slipway logs [-f] [id]`: job stdout to stdout, job stderr to stderr; Ctrl-C stops following. */
@@ -7,6 +9,12 @@ export async function runLogs(
   flags: { readonly follow?: true; readonly stream?: "stdout" | "stderr" | "all"; readonly index?: number },
 ): Promise<number> {
   const job = await getJob(id);
+  const record = runtimeOf().store.read(job.id);
+  if (record.nativeId === "" && record.state === "failed") {
+    // Refused before it reached its engine: there is no log, only the reason.
+    say(`${job.id} never started: ${record.reason ?? "no reason recorded"}`);
+    return 0;
+  }
   const stop = new AbortController();
   const onInterrupt = (): void => {
     stop.abort();

@@ -1,4 +1,4 @@
-import type { JobState } from "../../executors/types.ts";
+import type { JobState } from "../../job/job-state.ts";
 
 /** The colour a state is shown in on a terminal. */
 export function stateColour(state: JobState): "green" | "red" | "yellow" | "cyan" | "gray" {

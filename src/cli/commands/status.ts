@@ -1,14 +1,14 @@
-import { getJob } from "../../jobs.ts";
+import { attachJob } from "../../executors/registry.ts";
 import { runtimeOf } from "../../runtime.ts";
 import { age, paint, printJson } from "../output.ts";
 import { stateColour } from "./state-colour.ts";
 
 /** `slipway status [id]` */
 export async function runStatus(id: string | undefined, flags: { readonly json?: true }): Promise<number> {
-  const { store } = runtimeOf();
-  const handle = await getJob(id);
+  const runtime = runtimeOf();
+  const handle = attachJob(runtime.store.read(runtime.store.resolve(id)), runtime);
   const status = await handle.status();
-  const record = store.read(handle.id);
+  const { record } = handle;
   if (flags.json === true) {
     printJson({ ...record, ...status });
     return 0;

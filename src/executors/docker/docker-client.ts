@@ -1,5 +1,5 @@
 import type Dockerode from "dockerode";
-import { SlipwayError } from "../../errors.ts";
+import { unreachable, unreadableAnswer } from "./docker-api-error.ts";
 
 /** A connection to one daemon, speaking the API version the daemon reports (dockerode does not negotiate). */
 export interface DockerClient {
@@ -11,7 +11,8 @@ export interface DockerClient {
 const clients = new Map<string, Promise<DockerClient>>();
 
 /**
- * The client for a daemon, made once per process and host. dockerode is imported here, on first use.
+ * The client for a daemon, made once per process and host. dockerode is imported here, on first use. A daemon that
+ * does not answer is an `EngineError` (`ENGINE_UNREACHABLE`) naming it.
  *
  * @example
  * ```ts
@@ -32,11 +33,15 @@ export function dockerClient(host: string): Promise<DockerClient> {
 async function connect(host: string): Promise<DockerClient> {
   const { default: Docker } = await import("dockerode");
   const options = connectionOptions(host);
-  let apiVersion: string;
+  let answer: unknown;
   try {
-    apiVersion = (await new Docker(options).version()).ApiVersion;
+    answer = await new Docker(options).version();
   } catch (error) {
     throw unreachable(host, error);
+  }
+  const apiVersion = (answer as { ApiVersion?: unknown } | null)?.ApiVersion;
+  if (typeof apiVersion !== "string" || !/^\d+\.\d+$/.test(apiVersion)) {
+    throw unreadableAnswer(host, { method: "GET", path: "/version", what: "say its API version" }, answer);
   }
   return { docker: new Docker({ ...options, version: `v${apiVersion}` }), host, apiVersion };
 }
@@ -49,45 +54,4 @@ function connectionOptions(host: string): Dockerode.DockerOptions {
     return { protocol: "ssh", host: url.hostname, port: url.port || 22, username: url.username };
   }
   return { protocol: url.port === "2376" ? "https" : "http", host: url.hostname, port: url.port || 2375 };
-}
-
-/** The error for a daemon that does not answer, naming it and how to start it. */
-export function unreachable(host: string, error: unknown): SlipwayError {
-  const code = (error as { code?: unknown }).code;
-  const why =
-    code === "ENOENT"
-      ? "the socket does not exist"
-      : code === "ECONNREFUSED"
-        ? "connection refused"
-        : code === "EACCES"
-          ? "permission denied on the socket"
-          : error instanceof Error
-            ? error.message
-            : String(error);
-  return new SlipwayError("ENGINE_UNREACHABLE", `cannot reach the Docker daemon at ${host}: ${why}`, {
-    hint:
-      code === "EACCES"
-        ? "add your user to the docker group (then log in again), or use a rootless daemon"
-        : "start it (systemctl start docker, or dockerd &), or point the profile's host (or DOCKER_HOST) at a running daemon",
-    cause: error,
-  });
-}
-
-/** The daemon's own message from a dockerode error (`json.message`), else the error's message. */
-export function daemonMessage(error: unknown): string {
-  const json = (error as { json?: unknown }).json;
-  if (
-    typeof json === "object" &&
-    json !== null &&
-    typeof (json as { message?: unknown }).message === "string"
-  ) {
-    return (json as { message: string }).message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The HTTP status of a dockerode error, if it has one. */
-export function statusCodeOf(error: unknown): number | undefined {
-  const code = (error as { statusCode?: unknown }).statusCode;
-  return typeof code === "number" ? code : undefined;
 }

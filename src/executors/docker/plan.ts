@@ -1,10 +1,11 @@
 import { isAbsolute, join, resolve } from "node:path";
-import type { PendingProfile } from "../../config/types.ts";
+import type { DockerProfile, DockerSettings } from "../../config/types.ts";
 import type { Job } from "../../job/job.ts";
 import { splitEnv } from "../../job/split-env.ts";
 import type { Secret } from "../../secret.ts";
 import type { Plan } from "../types.ts";
-import { sizeInBytes, type DockerSettings } from "./settings.ts";
+import { dockerHost } from "./docker-host.ts";
+import { sizeInBytes } from "./size-in-bytes.ts";
 
 /** Where the secrets file appears inside the container. */
 export const SECRETS_TARGET = "/run/secrets/slipway-env";
@@ -50,7 +51,7 @@ export interface ContainerCreateBody {
  *
  * @example
  * ```ts
- * const plan = planDocker(job, profile, settings, { jobDir, env: process.env, homeDir });
+ * const plan = planDocker(job, profile, { jobDir: store.jobDir(job.id), env: context.env, homeDir });
  * plan.create.HostConfig.Binds; // ["/data:/data:ro", "…/secret-env:/run/secrets/slipway-env:ro"]
  * ```
  */
@@ -94,15 +95,11 @@ export const LABEL_PROFILE = "slipway.profile";
  *
  * @example
  * ```ts
- * console.log(renderDocker(planDocker(job, profile, dockerSettings(profile), context)));
+ * console.log(renderDocker(planDocker(job, profile, { jobDir, env: context.env, homeDir: context.homeDir })));
  * ```
  */
-export function planDocker(
-  job: Job,
-  profile: PendingProfile<"docker">,
-  settings: DockerSettings,
-  context: DockerPlanContext,
-): DockerPlan {
+export function planDocker(job: Job, profile: DockerProfile, context: DockerPlanContext): DockerPlan {
+  const { settings } = profile;
   const split = splitEnv(job);
   const plain = Object.entries(split.plain);
   const { secrets } = split;
@@ -116,7 +113,7 @@ export function planDocker(
   return {
     executor: "docker",
     jobId: job.id,
-    host: settings.host ?? nonEmpty(context.env["DOCKER_HOST"]) ?? "unix:///var/run/docker.sock",
+    host: dockerHost(settings.host, context.env),
     name: `slipway-${job.id}`,
     image: job.image ?? settings.image,
     pull: settings.pull,
@@ -168,8 +165,4 @@ function deviceRequests(
   if (Array.isArray(gpus)) return gpus.length === 0 ? undefined : [{ ...gpu, Count: 0, DeviceIDs: gpus }];
   const count = typeof gpus === "number" ? gpus : gpusPerNode;
   return count > 0 ? [{ ...gpu, Count: count }] : undefined;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
 }

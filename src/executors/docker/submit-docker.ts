@@ -1,28 +1,47 @@
 import { chownSync, existsSync, rmSync, writeFileSync } from "node:fs";
-import type Dockerode from "dockerode";
-import { SlipwayError } from "../../errors.ts";
-import { shq } from "../../shell-quote.ts";
 import { request as httpRequest } from "node:http";
-import { daemonMessage, dockerClient, statusCodeOf, type DockerClient } from "./docker-client.ts";
+import type Dockerode from "dockerode";
+import { EngineError, SlipwayError } from "../../errors.ts";
+import { shq } from "../../shell-quote.ts";
+import { registerWait } from "./container-wait.ts";
+import {
+  answerBody,
+  daemonMessage,
+  dockerApiError,
+  statusCodeOf,
+  type DockerRequest,
+} from "./docker-api-error.ts";
+import { dockerClient, type DockerClient } from "./docker-client.ts";
 import type { DockerPlan } from "./plan.ts";
+import type { ContainerExit } from "./states.ts";
 
 /** A container slipway created and started. */
 export interface StartedContainer {
+  /** The full container id. */
   readonly id: string;
-  readonly container: Dockerode.Container;
+  /** With `waitForRemoval`: how the container ended, once Docker removed it (`undefined` if that wait failed). */
+  readonly removed: Promise<ContainerExit | undefined> | undefined;
 }
 
 /**
  * Creates and starts the planned container: checks mount sources, makes sure the image is there (pull policy),
  * delivers secrets (a 0400 file mounted read-only, removed from the host once the container runs), and keeps the
- * create options out of the request URL. A container that fails to start is removed again.
+ * create options out of the request URL. A container that fails to start is removed again. Daemon failures are
+ * `EngineError`s naming the request.
+ *
+ * `waitForRemoval` (for `rm = true`, when this process stays to the end): the daemon's wait for the container's
+ * removal is registered before the start, as `docker run --rm` does, so the exit code of a container that Docker
+ * removes at once is never missed.
  *
  * @example
  * ```ts
- * const { id } = await startContainer(plan);
+ * const { id } = await startContainer(plan, { waitForRemoval: false });
  * ```
  */
-export async function startContainer(plan: DockerPlan): Promise<StartedContainer> {
+export async function startContainer(
+  plan: DockerPlan,
+  options: { readonly waitForRemoval: boolean },
+): Promise<StartedContainer> {
   const local = plan.host.startsWith("unix://");
   for (const source of local ? plan.mountSources : []) {
     if (!existsSync(source)) {
@@ -51,19 +70,40 @@ export async function startContainer(plan: DockerPlan): Promise<StartedContainer
     writeSecretsFile(plan);
   }
   let container: Dockerode.Container | undefined;
+  let request: DockerRequest = {
+    method: "POST",
+    path: `/containers/create?name=${plan.name}`,
+    what: "start the container",
+  };
   try {
     // `_query`/`_body` keep the create options (Env included) out of the URL, where dockerode would put them.
-    const options = {
+    const createOptions = {
       _query: { name: plan.name },
       _body: body,
     } as unknown as Dockerode.ContainerCreateOptions;
-    container = await docker.createContainer(options);
-    if (plan.create.Entrypoint[0] === "/bin/sh") await requireShell(plan, client, container);
+    container = await docker.createContainer(createOptions);
+    if (plan.create.Entrypoint[0] === "/bin/sh") {
+      request = {
+        method: "HEAD",
+        path: `/containers/${container.id}/archive?path=/bin/sh`,
+        what: "start the container",
+      };
+      await requireShell(plan, client, container);
+    }
+    let removed: Promise<ContainerExit | undefined> | undefined;
+    if (options.waitForRemoval) {
+      const wait = await registerWait(client, container.id, "removed");
+      removed = wait.ended.then(
+        (exit) => exit,
+        () => undefined,
+      );
+    }
+    request = { method: "POST", path: `/containers/${container.id}/start`, what: "start the container" };
     await container.start();
-    return { id: container.id, container };
+    return { id: container.id, removed };
   } catch (error) {
     await container?.remove({ force: true }).catch(() => undefined);
-    throw startError(plan, error);
+    throw startError(plan, request, error);
   } finally {
     // The running container keeps its bind mount of the file; the host copy is no longer needed.
     rmSync(plan.secrets.file, { force: true });
@@ -122,7 +162,10 @@ async function ensureImage(docker: Dockerode, plan: DockerPlan): Promise<void> {
       await docker.getImage(plan.image).inspect();
       return;
     } catch (error) {
-      if (statusCodeOf(error) !== 404) throw engineError(plan, "inspect the image", error);
+      if (statusCodeOf(error) !== 404) {
+        const path = `/images/${plan.image}/json`;
+        throw dockerApiError(plan.host, { method: "GET", path, what: "inspect the image" }, error);
+      }
     }
     if (plan.pull === "never") {
       throw new SlipwayError(
@@ -135,41 +178,48 @@ async function ensureImage(docker: Dockerode, plan: DockerPlan): Promise<void> {
   try {
     const stream = await docker.pull(plan.image);
     await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (error: Error | null) => {
+      (docker.modem as FollowProgress).followProgress(stream, (error) => {
         if (error === null) resolve();
         else reject(error);
       });
     });
   } catch (error) {
-    throw new SlipwayError("IMAGE_NOT_FOUND", `could not pull ${plan.image}: ${daemonMessage(error)}`, {
+    const status = statusCodeOf(error);
+    throw new EngineError("IMAGE_NOT_FOUND", `could not pull ${plan.image}: ${daemonMessage(error)}`, {
+      executor: "docker",
+      method: "POST",
+      path: `/images/create?fromImage=${plan.image}`,
+      status,
+      // A failure reported in the pull's progress stream (after HTTP 200) has the daemon's message only.
+      body: answerBody(error) ?? daemonMessage(error),
       hint: 'check the image name and registry access, or build it locally and set pull = "never"',
       cause: error,
     });
   }
 }
 
-function startError(plan: DockerPlan, error: unknown): SlipwayError {
+/** The part of docker-modem this file uses (dockerode types its modem as `any`). */
+interface FollowProgress {
+  followProgress(stream: NodeJS.ReadableStream, done: (error: Error | null) => void): void;
+}
+
+function startError(plan: DockerPlan, request: DockerRequest, error: unknown): SlipwayError {
   if (error instanceof SlipwayError) return error;
   const message = daemonMessage(error);
   if (/could not select device driver|nvidia/i.test(message)) {
-    return new SlipwayError(
+    return new EngineError(
       "GPU_UNAVAILABLE",
       `the Docker daemon at ${plan.host} cannot give GPUs: ${message}`,
       {
+        executor: "docker",
+        method: request.method,
+        path: request.path,
+        status: statusCodeOf(error),
+        body: answerBody(error),
         hint: "install the NVIDIA Container Toolkit on the daemon's machine, or ask for no GPU (gpus, gpus_per_node)",
         cause: error,
       },
     );
   }
-  return engineError(plan, "start the container", error);
-}
-
-function engineError(plan: DockerPlan, what: string, error: unknown): SlipwayError {
-  return new SlipwayError(
-    "ENGINE_ERROR",
-    `Docker daemon at ${plan.host} could not ${what}: ${daemonMessage(error)}`,
-    {
-      cause: error,
-    },
-  );
+  return dockerApiError(plan.host, request, error);
 }

@@ -1,8 +1,8 @@
-import { join } from "node:path";
 import type { LocalProfile } from "../../config/types.ts";
 import type { Job } from "../../job/job.ts";
 import { NEVER_FORWARDED_ENV } from "../../job/job.ts";
 import type { Secret } from "../../secret.ts";
+import type { JobFiles } from "../../store/job-files.ts";
 import type { Plan } from "../types.ts";
 
 /** Variables of the launching shell that a local job never inherits: they are re-injected or must not travel. */
@@ -13,7 +13,7 @@ export const NOT_INHERITED = [...NEVER_FORWARDED_ENV, "WANDB_API_KEY"].sort();
  *
  * @example
  * ```ts
- * const plan = planLocal(job, profile, "/home/me/.slipway/jobs/sft-k3j9x2");
+ * const plan = planLocal(job, profile, store.files("sft-k3j9x2"));
  * plan.argv; // ["python", "train.py"]
  * ```
  */
@@ -33,14 +33,14 @@ export interface LocalPlan extends Plan {
 }
 
 /**
- * Plans a local job. Pure: the same job, profile and directory always give the same plan.
+ * Plans a local job. Pure: the same job, profile and job files always give the same plan.
  *
  * @example
  * ```ts
- * executor.render(planLocal(job, profile, store.jobDir(job.id)));
+ * executor.render(planLocal(job, profile, store.files(job.id)));
  * ```
  */
-export function planLocal(job: Job, profile: LocalProfile, jobDir: string): LocalPlan {
+export function planLocal(job: Job, profile: LocalProfile, files: JobFiles): LocalPlan {
   return {
     executor: "local",
     jobId: job.id,
@@ -49,9 +49,9 @@ export function planLocal(job: Job, profile: LocalProfile, jobDir: string): Loca
     // The only process of a local job is rank 0.
     env: { ...job.env, ...job.rankZeroEnv },
     inheritEnv: profile.inheritEnv,
-    stdoutPath: join(jobDir, "stdout.log"),
-    stderrPath: join(jobDir, "stderr.log"),
-    exitCodePath: join(jobDir, "exit-code"),
+    stdoutPath: files.log("stdout"),
+    stderrPath: files.log("stderr"),
+    exitCodePath: files.exitCode,
     graceSeconds: profile.graceSeconds,
   };
 }

@@ -4,7 +4,7 @@ import { isSecret } from "../../secret.ts";
 import { findExecutable } from "./find-executable.ts";
 import type { LocalPlan } from "./plan.ts";
 import { NOT_INHERITED } from "./plan.ts";
-import { processStartTime } from "./process-info.ts";
+import { processStartTime } from "../../job/process-info.ts";
 
 /**
  * The shell that runs every local job: it waits for the command, then records its exit code in the file named by

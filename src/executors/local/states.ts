@@ -1,4 +1,4 @@
-import type { JobState } from "../types.ts";
+import type { JobState } from "../../job/job-state.ts";
 
 /**
  * The local executor's native states and their unified meaning, in one table.

@@ -1,11 +1,10 @@
 import { isAbsolute, resolve } from "node:path";
-import type { PendingProfile } from "../../config/types.ts";
+import type { RayProfile } from "../../config/types.ts";
 import type { Job } from "../../job/job.ts";
 import { splitEnv } from "../../job/split-env.ts";
 import type { Secret } from "../../secret.ts";
 import { shqJoin } from "../../shell-quote.ts";
 import type { Plan } from "../types.ts";
-import type { RaySettings } from "./settings.ts";
 
 /** The body of `POST /api/jobs/`, as far as slipway sets it. */
 export interface RaySubmitBody {
@@ -31,7 +30,7 @@ export interface RaySubmitBody {
  *
  * @example
  * ```ts
- * const plan = planRay(job, profile, raySettings(profile));
+ * const plan = planRay(job, profile);
  * plan.body.submission_id === job.id; // true: a retried submit finds the job instead of making a second one
  * ```
  */
@@ -67,10 +66,11 @@ export function secretsPrefix(jobId: string): string {
  *
  * @example
  * ```ts
- * console.log(renderRay(planRay(job, profile, raySettings(profile))));
+ * console.log(renderRay(planRay(job, profile)));
  * ```
  */
-export function planRay(job: Job, profile: PendingProfile<"ray">, settings: RaySettings): RayPlan {
+export function planRay(job: Job, profile: RayProfile): RayPlan {
+  const { settings } = profile;
   const { plain, secrets } = splitEnv(job);
   const hasSecrets = Object.keys(secrets).length > 0;
   const command = shqJoin(job.command);

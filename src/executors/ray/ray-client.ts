@@ -1,7 +1,8 @@
 import * as z from "zod";
-import { SlipwayError } from "../../errors.ts";
+import { EngineError } from "../../errors.ts";
 import type { Secret } from "../../secret.ts";
 import { nodeHttp, type HttpAnswer, type HttpTransport } from "./http-transport.ts";
+import { rayRefused, rayUnreachable, rayUnreadable } from "./ray-api-error.ts";
 
 /** The oldest Ray whose Jobs API has everything slipway sends (`entrypoint_memory` came in 2.8). */
 export const MIN_RAY_VERSION = "2.8.0";
@@ -20,7 +21,16 @@ export type RayJobDetails = z.infer<typeof jobDetails>;
 
 const versionBody = z.looseObject({ ray_version: z.string() });
 const logsBody = z.looseObject({ logs: z.string() });
+const stopBody = z.looseObject({ stopped: z.boolean() });
 
+/**
+ * Where a {@link RayClient} sends its requests, and with which token.
+ *
+ * @example
+ * ```ts
+ * const options: RayClientOptions = { address: "http://ray-head:8265", token: profile.settings.token };
+ * ```
+ */
 export interface RayClientOptions {
   readonly address: string;
   readonly token?: Secret | undefined;
@@ -31,8 +41,10 @@ export interface RayClientOptions {
 const versions = new Map<string, Promise<string>>();
 
 /**
- * A client for Ray's Jobs REST API over plain HTTP (why not fetch: {@link nodeHttp}): bearer token when given, one version check per address and
- * process, every body checked with zod, errors that name the address and carry Ray's own message.
+ * A client for Ray's Jobs REST API over plain HTTP (why not fetch: {@link nodeHttp}): bearer token when given, one
+ * version check per address and process, every body checked with zod. Every failure is an `EngineError` naming the
+ * address and the request: nothing answered (`ENGINE_UNREACHABLE`), an error status with Ray's own message, or a
+ * body that is not the Jobs API's JSON (a proxy's HTML page).
  *
  * @example
  * ```ts
@@ -62,28 +74,35 @@ export class RayClient {
     return version;
   }
 
+  /** The job's details; `undefined` when Ray does not know it (never submitted, deleted, or the head restarted). */
   async getJob(id: string): Promise<RayJobDetails | undefined> {
-    const response = await this.#request("GET", `/api/jobs/${encodeURIComponent(id)}`, undefined, [404]);
-    return response.status === 404 ? undefined : jobDetails.parse(JSON.parse(response.body) as unknown);
+    const path = `/api/jobs/${encodeURIComponent(id)}`;
+    const answer = await this.#request("GET", path, undefined, [404]);
+    return answer.status === 404 ? undefined : this.#read(answer, jobDetails, "GET", path);
   }
 
   async submit(body: unknown): Promise<void> {
     await this.#request("POST", "/api/jobs/", body);
   }
 
-  /** True when Ray stopped it; false when it had already ended. */
+  /** True when Ray stopped it; false when it had already ended or Ray no longer knows it. */
   async stop(id: string): Promise<boolean> {
-    const response = await this.#request("POST", `/api/jobs/${encodeURIComponent(id)}/stop`);
-    return z.looseObject({ stopped: z.boolean() }).parse(JSON.parse(response.body) as unknown).stopped;
+    const path = `/api/jobs/${encodeURIComponent(id)}/stop`;
+    const answer = await this.#request("POST", path, undefined, [404]);
+    return answer.status === 404 ? false : this.#read(answer, stopBody, "POST", path).stopped;
   }
 
-  async delete(id: string): Promise<void> {
-    await this.#request("DELETE", `/api/jobs/${encodeURIComponent(id)}`, undefined, [404]);
+  /** Deletes an ended job (and its log) from Ray; false when Ray did not know it. */
+  async delete(id: string): Promise<boolean> {
+    const answer = await this.#request("DELETE", `/api/jobs/${encodeURIComponent(id)}`, undefined, [404]);
+    return answer.status !== 404;
   }
 
-  async logs(id: string): Promise<string> {
-    const response = await this.#request("GET", `/api/jobs/${encodeURIComponent(id)}/logs`);
-    return logsBody.parse(JSON.parse(response.body) as unknown).logs;
+  /** The job's whole log (Ray merges stdout and stderr); `undefined` when Ray does not know the job. */
+  async logs(id: string): Promise<string | undefined> {
+    const path = `/api/jobs/${encodeURIComponent(id)}/logs`;
+    const answer = await this.#request("GET", path, undefined, [404]);
+    return answer.status === 404 ? undefined : this.#read(answer, logsBody, "GET", path).logs;
   }
 
   async hasPackage(uri: string): Promise<boolean> {
@@ -102,13 +121,18 @@ export class RayClient {
   }
 
   async #checkVersion(): Promise<string> {
-    const response = await this.#request("GET", "/api/version");
-    const { ray_version: version } = versionBody.parse(JSON.parse(response.body) as unknown);
+    const answer = await this.#request("GET", "/api/version");
+    const { ray_version: version } = this.#read(answer, versionBody, "GET", "/api/version");
     if (compareVersions(version, MIN_RAY_VERSION) < 0) {
-      throw new SlipwayError(
+      throw new EngineError(
         "ENGINE_ERROR",
         `Ray at ${this.address} is ${version}; slipway needs Ray ≥ ${MIN_RAY_VERSION}`,
         {
+          executor: "ray",
+          method: "GET",
+          path: "/api/version",
+          status: answer.status,
+          body: answer.body,
           hint: "upgrade the cluster's Ray, or launch with ray job submit",
         },
       );
@@ -127,9 +151,10 @@ export class RayClient {
     allowed: readonly number[] = [],
   ): Promise<HttpAnswer> {
     const isZip = Buffer.isBuffer(body);
-    let response: HttpAnswer;
+    const request = { address: this.address, method, path: path.split("?")[0] ?? path };
+    let answer: HttpAnswer;
     try {
-      response = await this.#transport({
+      answer = await this.#transport({
         method,
         url: `${this.address}${path}`,
         headers: {
@@ -140,19 +165,23 @@ export class RayClient {
         timeoutMs: 60_000,
       });
     } catch (error) {
-      throw unreachable(this.address, error);
+      throw rayUnreachable(request, error);
     }
-    if ((response.status >= 200 && response.status < 300) || allowed.includes(response.status))
-      return response;
-    const lines = response.body.split("\n").filter((line) => line.trim() !== "");
-    const message = lines.pop()?.trim() ?? `HTTP ${response.status}`;
-    throw new SlipwayError(
-      "ENGINE_ERROR",
-      `Ray at ${this.address} answered ${response.status} to ${method} ${path.split("?")[0] ?? path}: ${message}`,
-      response.status === 401 || response.status === 403
-        ? { hint: 'set token in the ray profile (e.g. token = "${env:RAY_TOKEN}")' }
-        : {},
-    );
+    if ((answer.status >= 200 && answer.status < 300) || allowed.includes(answer.status)) return answer;
+    throw rayRefused(request, answer);
+  }
+
+  // Every body is read with zod; anything else (HTML from a proxy, another service) names the endpoint.
+  #read<T>(answer: HttpAnswer, schema: z.ZodType<T>, method: string, path: string): T {
+    let json: unknown;
+    try {
+      json = JSON.parse(answer.body) as unknown;
+    } catch {
+      throw rayUnreadable({ address: this.address, method, path }, answer);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw rayUnreadable({ address: this.address, method, path }, answer);
+    return parsed.data;
   }
 }
 
@@ -160,22 +189,6 @@ function packagePath(uri: string): string {
   const match = /^(\w+):\/\/(.+)$/.exec(uri);
   if (match === null) throw new Error(`not a package URI: ${uri}`);
   return `/api/packages/${match[1] ?? ""}/${match[2] ?? ""}`;
-}
-
-function unreachable(address: string, error: unknown): SlipwayError {
-  const code = (error as { code?: unknown }).code;
-  const why =
-    code === "ECONNREFUSED"
-      ? "connection refused"
-      : code === "ENOTFOUND"
-        ? "host not found"
-        : error instanceof Error
-          ? error.message
-          : String(error);
-  return new SlipwayError("ENGINE_UNREACHABLE", `cannot reach the Ray Jobs API at ${address}: ${why}`, {
-    hint: "check address in the ray profile, and that the head runs with its dashboard (ray start --head --dashboard-host …)",
-    cause: error,
-  });
 }
 
 /** Compares dotted versions numerically ("2.10.0" > "2.9.1"). */

@@ -83,7 +83,7 @@ async function* pollRayLogs(
   let partial = "";
   for (;;) {
     const done = await isDone();
-    const text = await client.logs(id);
+    const text = (await client.logs(id)) ?? "";
     const parts = (partial + text.slice(seen)).split("\n");
     seen = text.length;
     partial = parts.pop() ?? "";

@@ -1,4 +1,4 @@
-import type { JobState } from "../types.ts";
+import type { JobState } from "../../job/job-state.ts";
 
 /** Ray's five job statuses and their unified meaning. */
 export const RAY_STATES = {

@@ -1,6 +1,6 @@
-import type { PendingProfile } from "../../config/types.ts";
+import type { SlurmProfile } from "../../config/types.ts";
+import type { CheckResult, ExecutorContext } from "../executor-module.ts";
 import { transportFor } from "./connect.ts";
-import { slurmSettings } from "./settings.ts";
 
 /**
  * What `slipway doctor` says of a slurm profile: whether the login node answers, which Slurm it runs, and whether
@@ -8,17 +8,14 @@ import { slurmSettings } from "./settings.ts";
  *
  * @example
  * ```ts
- * await checkSlurm(profile, { env: process.env, homeDir: homedir() });
+ * await checkSlurm(profile, context);
  * // { ok: true, text: "Slurm 22.05.8 via slipway@127.0.0.1:2222; partition debug up, 3 nodes" }
  * ```
  */
-export async function checkSlurm(
-  profile: PendingProfile<"slurm">,
-  context: { readonly env: Readonly<Record<string, string | undefined>>; readonly homeDir: string },
-): Promise<{ ok: boolean; text: string }> {
-  const settings = slurmSettings(profile);
+export async function checkSlurm(profile: SlurmProfile, context: ExecutorContext): Promise<CheckResult> {
+  const { partition, target } = profile.settings;
   try {
-    const transport = transportFor(settings.target, context);
+    const transport = transportFor(target, context.connections, context);
     const result = await transport.run("sbatch --version && sinfo -h -o '%R|%a|%D'");
     if (result.exitCode !== 0) {
       return {
@@ -35,18 +32,18 @@ export async function checkSlurm(
     );
     // `slurm 22.05.8`, or `slurm-wlm 22.05.8` from Debian's packages.
     const where = `Slurm ${/\d+\.\d+[.\d]*/.exec(version)?.[0] ?? version} via ${transport.label}`;
-    if (settings.partition === undefined)
+    if (partition === undefined)
       return { ok: true, text: `${where}; partitions ${[...partitions.keys()].join(", ")}` };
-    const partition = partitions.get(settings.partition);
-    if (partition === undefined) {
+    const found = partitions.get(partition);
+    if (found === undefined) {
       return {
         ok: false,
-        text: `${where}; no partition "${settings.partition}" (there: ${[...partitions.keys()].join(", ")})`,
+        text: `${where}; no partition "${partition}" (there: ${[...partitions.keys()].join(", ")})`,
       };
     }
     return {
-      ok: partition.availability === "up",
-      text: `${where}; partition ${settings.partition} ${partition.availability}, ${partition.nodes} nodes`,
+      ok: found.availability === "up",
+      text: `${where}; partition ${partition} ${found.availability}, ${found.nodes} nodes`,
     };
   } catch (error) {
     return { ok: false, text: error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error) };

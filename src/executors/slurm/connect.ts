@@ -1,30 +1,21 @@
-import { localTransport } from "./local-transport.ts";
-import type { SlurmTarget } from "./settings.ts";
-import { sshTransport } from "./ssh-transport.ts";
-import type { SlurmTransport } from "./transport.ts";
-
-const localTransports = new Map<string, SlurmTransport>();
+import type { SlurmTarget } from "../../config/types.ts";
+import type { CommandRunner } from "../../transport/command-runner.ts";
+import type { Connections } from "../../transport/connections.ts";
+import type { TransportContext } from "../../transport/ssh/ssh-route.ts";
 
 /**
- * The transport for a target: the shared SSH connection to its login node, or this machine for `tunnel = "local"`.
+ * The runner for a target, from `connections`: the shared SSH connection to its login node, or this machine for
+ * `tunnel = "local"` (one per home, like the SSH pool, so every job's status joins the same batched squeue).
  *
  * @example
  * ```ts
- * const transport = transportFor(slurmSettings(profile).target, { env: process.env, homeDir: homedir() });
+ * const runner = transportFor(profile.settings.target, context.connections, { env: context.env, homeDir: context.homeDir });
  * ```
  */
 export function transportFor(
   target: SlurmTarget,
-  context: { readonly env: Readonly<Record<string, string | undefined>>; readonly homeDir: string },
-): SlurmTransport {
-  if (target.tunnel === "local") {
-    // One per home, like the SSH pool, so every job's status joins the same batched squeue.
-    let local = localTransports.get(context.homeDir);
-    if (local === undefined) {
-      local = localTransport(context.env, context.homeDir);
-      localTransports.set(context.homeDir, local);
-    }
-    return local;
-  }
-  return sshTransport(target, context);
+  connections: Connections,
+  context: TransportContext,
+): CommandRunner {
+  return target.tunnel === "local" ? connections.local(context) : connections.ssh(target, context);
 }

@@ -32,15 +32,20 @@ const MAX_TARBALL_BYTES = 1024 ** 3;
  *
  * @example
  * ```ts
- * const pkg = await gitPackage(process.cwd(), { allowDirty: false });
+ * const pkg = await gitPackage(job.launchDir, { allowDirty: false, env: context.env });
  * console.log(`shipping ${pkg.files} files of ${pkg.commit.slice(0, 7)}${pkg.dirty ? "+dirty" : ""}`);
  * // the job then runs in <unpacked>/${pkg.subdir}
  * ```
  */
 export async function gitPackage(
   dir: string,
-  options: { readonly allowDirty: boolean },
+  options: {
+    readonly allowDirty: boolean;
+    /** The launching machine's environment, git's own (PATH, HOME for its config, GIT_* settings). */
+    readonly env: LaunchEnv;
+  },
 ): Promise<GitPackage> {
+  const git: Git = (cwd, args, gitOptions) => runGit(options.env, cwd, args, gitOptions);
   const isDirectory = await stat(dir).then(
     (s) => s.isDirectory(),
     () => undefined,
@@ -51,7 +56,7 @@ export async function gitPackage(
       hint: "launch from inside your git repository",
     });
   }
-  const [repoRoot, subdir] = await findRepo(dir);
+  const [repoRoot, subdir] = await findRepo(git, dir);
   const head = await git(repoRoot, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], { check: false });
   if (head.exitCode !== 0) {
     throw new SlipwayError(
@@ -63,15 +68,15 @@ export async function gitPackage(
     );
   }
   const commit = head.stdout.toString().trim();
-  const changes = await uncommitted(repoRoot);
+  const changes = await uncommitted(git, repoRoot);
   if (changes.length === 0)
-    return { ...(await archive(repoRoot, commit, {})), commit, dirty: false, repoRoot, subdir };
+    return { ...(await archive(git, repoRoot, commit, {})), commit, dirty: false, repoRoot, subdir };
   if (!options.allowDirty) throw dirtyError(repoRoot, changes);
 
   const scratch = await mkdtemp(join(tmpdir(), "slipway-git-"));
   try {
     const index = join(scratch, "index");
-    const env = await scratchEnv(repoRoot, scratch, index);
+    const env = await scratchEnv(git, repoRoot, scratch, index, options.env);
     const userIndex = (await git(repoRoot, ["rev-parse", "--git-path", "index"])).stdout.toString().trim();
     // Starting from a copy of the user's index keeps its stat cache (unchanged files are not hashed again) and
     // its tracked-but-ignored files; `add --all` then brings in what is on disk.
@@ -94,14 +99,14 @@ export async function gitPackage(
     const message = `slipway: working tree on ${commit}`;
     const commitTree = ["commit-tree", "--no-gpg-sign", tree, "-p", commit, "-m", message];
     const snapshot = (await git(repoRoot, commitTree, { env })).stdout.toString().trim();
-    return { ...(await archive(repoRoot, snapshot, env)), commit, dirty: true, repoRoot, subdir };
+    return { ...(await archive(git, repoRoot, snapshot, env)), commit, dirty: true, repoRoot, subdir };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
 /** The work tree's root and the prefix of `dir` in it. */
-async function findRepo(dir: string): Promise<[string, string]> {
+async function findRepo(git: Git, dir: string): Promise<[string, string]> {
   const found = await git(dir, ["rev-parse", "--show-toplevel", "--show-prefix"], { check: false });
   const [root = "", prefix = ""] = found.stdout.toString().split("\n");
   if (found.exitCode === 0 && root !== "") return [root, prefix.replace(/\/$/, "")];
@@ -129,7 +134,7 @@ async function findRepo(dir: string): Promise<[string, string]> {
 }
 
 /** `git status --porcelain` lines (paths from the repository root), untracked but not ignored files included. */
-async function uncommitted(repoRoot: string): Promise<string[]> {
+async function uncommitted(git: Git, repoRoot: string): Promise<string[]> {
   // --no-optional-locks: status must not refresh (rewrite) the user's index; untracked files listed even when
   // status.showUntrackedFiles = no.
   const args = [
@@ -159,13 +164,19 @@ function dirtyError(repoRoot: string, changes: readonly string[]): SlipwayError 
 }
 
 /** Environment for git commands that write only into `scratch`: its own index and object directory. */
-async function scratchEnv(repoRoot: string, scratch: string, index: string): Promise<Record<string, string>> {
+async function scratchEnv(
+  git: Git,
+  repoRoot: string,
+  scratch: string,
+  index: string,
+  launchEnv: LaunchEnv,
+): Promise<Record<string, string>> {
   const objects = resolve(
     repoRoot,
     (await git(repoRoot, ["rev-parse", "--git-path", "objects"])).stdout.toString().trim(),
   );
   await mkdir(join(scratch, "objects"));
-  const alternates = [objects, process.env["GIT_ALTERNATE_OBJECT_DIRECTORIES"]].filter(
+  const alternates = [objects, launchEnv["GIT_ALTERNATE_OBJECT_DIRECTORIES"]].filter(
     (d) => d !== undefined && d !== "",
   );
   return {
@@ -176,6 +187,7 @@ async function scratchEnv(repoRoot: string, scratch: string, index: string): Pro
 }
 
 async function archive(
+  git: Git,
   repoRoot: string,
   commit: string,
   env: Record<string, string>,
@@ -196,16 +208,36 @@ interface GitResult {
   readonly exitCode: number;
 }
 
-/** Runs `git -C cwd …` (no shell). Fails with a {@link CommandError} on a non-zero exit unless `check` is false. */
-async function git(
+/** The launching machine's environment, as the executor context gives it. */
+type LaunchEnv = Readonly<Record<string, string | undefined>>;
+
+/** Options of one git command: variables added to the launch environment, and whether a failure throws. */
+interface GitOptions {
+  readonly env?: Record<string, string>;
+  readonly check?: boolean;
+}
+
+/** `git -C cwd …` in the launch environment. */
+type Git = (cwd: string, args: readonly string[], options?: GitOptions) => Promise<GitResult>;
+
+/**
+ * Runs `git -C cwd …` (no shell) with the launch environment and `options.env` only (not this process's own).
+ * Fails with a {@link CommandError} on a non-zero exit unless `check` is false.
+ */
+async function runGit(
+  launchEnv: LaunchEnv,
   cwd: string,
   args: readonly string[],
-  options: { readonly env?: Record<string, string>; readonly check?: boolean } = {},
+  options: GitOptions = {},
 ): Promise<GitResult> {
   const { execa } = await import("execa");
   const argv = ["git", "-C", cwd, ...args];
+  const defined = Object.entries(launchEnv).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined,
+  );
   const result = await execa("git", argv.slice(1), {
-    env: options.env ?? {},
+    env: { ...Object.fromEntries(defined), ...options.env },
+    extendEnv: false,
     encoding: "buffer",
     stdin: "ignore",
     reject: false,

@@ -1,4 +1,4 @@
-import type { PendingProfile } from "../../config/types.ts";
+import type { SlurmProfile, SlurmSettings, SlurmTarget } from "../../config/types.ts";
 import { SlipwayError } from "../../errors.ts";
 import { SECRET_ENV_NAMES, type Job } from "../../job/job.ts";
 import { splitEnv } from "../../job/split-env.ts";
@@ -6,7 +6,7 @@ import type { Secret } from "../../secret.ts";
 import type { Plan } from "../types.ts";
 import { arrayIndices } from "./array-spec.ts";
 import { JOB_FILES, sbatchScript } from "./script.ts";
-import { targetLabel, type SlurmSettings, type SlurmTarget } from "./settings.ts";
+import { targetLabel } from "./target-label.ts";
 
 /**
  * The slurm executor's native request: the sbatch script (no secret in it), the command that submits it from the
@@ -14,7 +14,7 @@ import { targetLabel, type SlurmSettings, type SlurmTarget } from "./settings.ts
  *
  * @example
  * ```ts
- * const plan = planSlurm(job, profile, slurmSettings(profile));
+ * const plan = planSlurm(job, profile);
  * console.log(plan.script); // #!/bin/bash, #SBATCH lines, exports, srun …
  * ```
  */
@@ -41,10 +41,11 @@ export interface SlurmPlan extends Plan {
  *
  * @example
  * ```ts
- * console.log(renderSlurm(planSlurm(job, profile, slurmSettings(profile))));
+ * console.log(renderSlurm(planSlurm(job, profile)));
  * ```
  */
-export function planSlurm(job: Job, profile: PendingProfile<"slurm">, settings: SlurmSettings): SlurmPlan {
+export function planSlurm(job: Job, profile: SlurmProfile): SlurmPlan {
+  const { settings } = profile;
   const label = targetLabel(settings.target);
   const indices = job.array === undefined ? undefined : arrayIndices(job.array);
   const { plain, secrets } = splitEnv(job);

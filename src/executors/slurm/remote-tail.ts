@@ -1,7 +1,7 @@
 import { StringDecoder } from "node:string_decoder";
 import { setTimeout as sleep } from "node:timers/promises";
 import { shq } from "../../shell-quote.ts";
-import type { SlurmTransport } from "./transport.ts";
+import type { CommandRunner } from "../../transport/command-runner.ts";
 
 /** Splits a byte stream into lines, keeping a partial last line (and split UTF-8 characters) for later. */
 class LineSplitter {
@@ -33,7 +33,7 @@ class LineSplitter {
  * ```
  */
 export async function* readRemoteFiles(
-  transport: SlurmTransport,
+  transport: CommandRunner,
   paths: readonly string[],
 ): AsyncGenerator<string> {
   for (const path of paths) {
@@ -55,7 +55,7 @@ export async function* readRemoteFiles(
  * ```
  */
 export async function* followRemoteFiles(
-  transport: SlurmTransport,
+  transport: CommandRunner,
   paths: readonly string[],
   isDone: () => Promise<boolean>,
   signal?: AbortSignal,

@@ -1,4 +1,4 @@
-import type { JobState } from "../types.ts";
+import type { JobState, JobStatus } from "../types.ts";
 
 /**
  * Slurm's job states (`squeue` codes and names, `man squeue` "JOB STATE CODES") and their unified meaning, in one
@@ -75,4 +75,20 @@ export function slurmState(raw: string): { state: JobState; name: string } {
   const name = CODES[word] ?? word;
   const state = name in SLURM_STATES ? SLURM_STATES[name as keyof typeof SLURM_STATES] : "unknown";
   return { state, name };
+}
+
+/**
+ * The end of a job that Slurm no longer lists and that left no exit code (the batcher's raw `gone`: its directory
+ * was removed, or slurmctld forgot it before anyone looked and there is no accounting): a terminal status, so that
+ * `wait()` ends. Cancelled when a cancel was asked for (a job cancelled while pending never ran its script), else
+ * failed; the reason says what is known. Any other status is returned as it is.
+ *
+ * @example
+ * ```ts
+ * goneAsEnded({ state: "unknown", raw: "gone", exitCode: undefined, reason: "…" }, false).state; // "failed"
+ * ```
+ */
+export function goneAsEnded(status: JobStatus, cancelRequested: boolean): JobStatus {
+  if (status.raw !== "gone") return status;
+  return { ...status, state: cancelRequested ? "cancelled" : "failed", exitCode: undefined };
 }

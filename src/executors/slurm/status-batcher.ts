@@ -1,4 +1,5 @@
 import { shq } from "../../shell-quote.ts";
+import type { CommandRunner } from "../../transport/command-runner.ts";
 import type { JobStatus } from "../types.ts";
 import { TERMINAL_STATES } from "../types.ts";
 import {
@@ -12,7 +13,6 @@ import {
 } from "./queue-status.ts";
 import { JOB_FILES } from "./script.ts";
 import { slurmState } from "./states.ts";
-import type { SlurmTransport } from "./transport.ts";
 
 interface Waiter {
   readonly ref: SlurmJobRef;
@@ -34,12 +34,12 @@ interface Waiter {
  * ```
  */
 export class StatusBatcher {
-  readonly #transport: SlurmTransport;
+  readonly #transport: CommandRunner;
   #waiting: Waiter[] = [];
   /** Unknown until sacct was tried once; `false` when the cluster has no accounting storage. */
   #accounting: boolean | undefined;
 
-  constructor(transport: SlurmTransport) {
+  constructor(transport: CommandRunner) {
     this.#transport = transport;
   }
 
@@ -188,7 +188,7 @@ function firstLine(text: string): string {
   return text.trim().split("\n")[0] ?? "";
 }
 
-const batchers = new WeakMap<SlurmTransport, StatusBatcher>();
+const batchers = new WeakMap<CommandRunner, StatusBatcher>();
 
 /**
  * The one {@link StatusBatcher} of a transport, so every handle on that cluster shares its round trips.
@@ -198,7 +198,7 @@ const batchers = new WeakMap<SlurmTransport, StatusBatcher>();
  * await statusBatcher(transport).status({ nativeId: "42", jobDir: "/home/me/.slipway/jobs/a", arrayIndices: undefined });
  * ```
  */
-export function statusBatcher(transport: SlurmTransport): StatusBatcher {
+export function statusBatcher(transport: CommandRunner): StatusBatcher {
   let batcher = batchers.get(transport);
   if (batcher === undefined) {
     batcher = new StatusBatcher(transport);

@@ -2,13 +2,20 @@ import { posix } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CommandError, SlipwayError } from "../../errors.ts";
 import { shq, shqJoin } from "../../shell-quote.ts";
+import type { CommandRunner } from "../../transport/command-runner.ts";
 import { gitPackage, type GitPackage } from "./git-package.ts";
 import { commentTag, type SlurmPlan } from "./plan.ts";
 import { JOB_FILES } from "./script.ts";
-import type { SlurmTransport } from "./transport.ts";
 
-/** What a submit gave: Slurm's id (and cluster, with multi-cluster setups) and where the job's files are. */
-export interface Submitted {
+/**
+ * What a submit gave: Slurm's id (and cluster, with multi-cluster setups) and where the job's files are.
+ *
+ * @example
+ * ```ts
+ * const { nativeId, jobDir }: SbatchSubmitted = await submitSlurm(plan, runner, { allowDirty: false, env });
+ * ```
+ */
+export interface SbatchSubmitted {
   readonly nativeId: string;
   readonly cluster: string | undefined;
   /** The job directory, absolute on the cluster. */
@@ -27,14 +34,18 @@ const ATTEMPTS = 3;
  *
  * @example
  * ```ts
- * const { nativeId } = await submitSlurm(plan, transport, { allowDirty: false });
+ * const { nativeId } = await submitSlurm(plan, runner, { allowDirty: false, env: context.env });
  * ```
  */
 export async function submitSlurm(
   plan: SlurmPlan,
-  transport: SlurmTransport,
-  options: { readonly allowDirty: boolean },
-): Promise<Submitted> {
+  transport: CommandRunner,
+  options: {
+    readonly allowDirty: boolean;
+    /** The launching machine's environment, for git when the code is packaged. */
+    readonly env: Readonly<Record<string, string | undefined>>;
+  },
+): Promise<SbatchSubmitted> {
   // The code is checked before anything reaches the cluster: a dirty tree is refused here.
   const code = plan.packageDir === undefined ? undefined : await gitPackage(plan.packageDir, options);
   const jobDir = absolutePath(plan.jobDir, await transport.home());
@@ -64,7 +75,7 @@ export async function submitSlurm(
   }
 }
 
-function shipCode(transport: SlurmTransport, jobDir: string, code: GitPackage): Promise<void>[] {
+function shipCode(transport: CommandRunner, jobDir: string, code: GitPackage): Promise<void>[] {
   return [
     transport.writeFile(`${jobDir}/${JOB_FILES.codeArchive}`, code.tarball, 0o600),
     transport.writeFile(`${jobDir}/${JOB_FILES.codeSubdir}`, code.subdir, 0o600),
@@ -73,10 +84,10 @@ function shipCode(transport: SlurmTransport, jobDir: string, code: GitPackage): 
 
 async function sbatchOnce(
   plan: SlurmPlan,
-  transport: SlurmTransport,
+  transport: CommandRunner,
   jobDir: string,
   hasCode: boolean,
-): Promise<Submitted> {
+): Promise<SbatchSubmitted> {
   const unpack = hasCode
     ? `mkdir ${JOB_FILES.code} && tar -xzf ${JOB_FILES.codeArchive} -C ${JOB_FILES.code} && rm -f ${JOB_FILES.codeArchive} && `
     : "";
@@ -104,6 +115,7 @@ async function sbatchOnce(
           argv: plan.submit,
           exitCode: result.exitCode,
           stderr,
+          host: transport.label,
           hint: "check the profile's partition, account, qos, time and sbatch_args against `sinfo` on the cluster",
         },
       );
@@ -120,7 +132,11 @@ async function sbatchOnce(
 }
 
 /** After a lost answer: the job an earlier attempt submitted, found by its comment tag (sbatch may still be running). */
-async function findByTag(plan: SlurmPlan, transport: SlurmTransport, jobDir: string): Promise<Submitted> {
+async function findByTag(
+  plan: SlurmPlan,
+  transport: CommandRunner,
+  jobDir: string,
+): Promise<SbatchSubmitted> {
   const tag = commentTag(plan.jobId);
   for (let tries = 0; tries < 20; tries++) {
     const result = await transport.run(`squeue -h -t all --me --name=${shq(plan.jobId)} -o '%F|%k'`);
@@ -138,10 +154,10 @@ async function findByTag(plan: SlurmPlan, transport: SlurmTransport, jobDir: str
   );
 }
 
-const checkedParents = new WeakMap<SlurmTransport, Set<string>>();
+const checkedParents = new WeakMap<CommandRunner, Set<string>>();
 
 /** Creates `remote_job_dir` once per cluster and process; a failure says the directory is not writable. */
-async function ensureParent(transport: SlurmTransport, dir: string): Promise<void> {
+async function ensureParent(transport: CommandRunner, dir: string): Promise<void> {
   const done = checkedParents.get(transport) ?? new Set<string>();
   checkedParents.set(transport, done);
   if (done.has(dir)) return;

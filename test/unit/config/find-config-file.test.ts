@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { findConfigFile } from "../../../src/config/find-config-file.ts";
 import { loadConfig } from "../../../src/config/load-config.ts";
 import { ConfigError } from "../../../src/errors.ts";
+import { makeFifo } from "../../helpers/fifo.ts";
 import { useTempDirs } from "../../helpers/temp-dir.ts";
 
 const tempDir = useTempDirs();
@@ -91,6 +92,17 @@ describe("findConfigFile", () => {
   });
 });
 
+/** The ConfigError `run` throws; fails the test when it throws nothing or something else. */
+function errorOf(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError, nothing was thrown");
+}
+
 describe("loadConfig discovery on disk", () => {
   it("loads the env.toml found from a subdirectory", () => {
     const { root, deep } = repo();
@@ -118,4 +130,39 @@ describe("loadConfig discovery on disk", () => {
       `${join(root, "missing.toml")}: config file not found (given by ${by})`,
     );
   });
+
+  // 10 s: the FIFO's helper releases a reader that wrongly blocks after 3 s, so a regression fails, never hangs.
+  it.each([
+    ["--config", (path: string) => ({ configPath: path, env: {} })],
+    ["SLIPWAY_CONFIG", (path: string) => ({ env: { SLIPWAY_CONFIG: path } })],
+  ])(
+    "refuses a FIFO given by %s instead of waiting for a writer",
+    (_, options) => {
+      const { root } = repo();
+      const path = makeFifo(root, "dev.toml");
+      const error = errorOf(() => loadConfig({ cwd: root, ...options(path) }));
+      expect(error).toMatchObject({
+        code: "CONFIG_READ",
+        file: path,
+        message: `${path}: cannot read the config file: it is a FIFO (named pipe), not a regular file`,
+      });
+    },
+    10_000,
+  );
+
+  it("refuses a directory given by --config", () => {
+    const { root } = repo();
+    const error = errorOf(() => loadConfig({ cwd: root, env: {}, configPath: ".git" }));
+    expect(error).toMatchObject({
+      code: "CONFIG_READ",
+      message: `${join(root, ".git")}: cannot read the config file: it is a directory, not a regular file`,
+    });
+  });
+
+  it("skips a FIFO named env.toml when searching", () => {
+    const { root, deep } = repo();
+    makeFifo(join(root, "a"));
+    writeFileSync(join(root, "env.toml"), LOCAL);
+    expect(loadConfig({ cwd: deep, env: {} }).file).toBe(join(root, "env.toml"));
+  }, 10_000);
 });

@@ -75,6 +75,24 @@ describe("parseConfig schema errors", () => {
       "expected string, got integer",
     ],
     [
+      "a NUL in an env value",
+      '[gpu0]\nexecutor = "local"\nenv = { A = "x\\u0000y" }',
+      "gpu0.env.A",
+      "value contains a NUL character, which no process environment can hold",
+    ],
+    [
+      "a NUL in a [wandb] value",
+      '[wandb]\ntags = ["ok", "a\\u0000b"]',
+      "wandb.tags[1]",
+      "value contains a NUL character, which no process environment can hold",
+    ],
+    [
+      "a NUL in a path",
+      '[gpu0]\nexecutor = "local"\nworkdir = "/data\\u0000x"',
+      "gpu0.workdir",
+      "value contains a NUL character, which no command line, path or name can hold",
+    ],
+    [
       "a table where a string is expected",
       '[a]\nexecutor = "local"\nworkdir = { x = 1 }',
       "a.workdir",
@@ -397,5 +415,60 @@ describe("loadConfig reading", () => {
     expect(read).toEqual(["/repo/env.toml"]);
     expect(config.file).toBe("/repo/env.toml");
     expect([...config.profiles.keys()]).toEqual(["local"]);
+  });
+});
+
+describe("parseConfig on very large input", () => {
+  const chain = (length: number) =>
+    Array.from({ length }, (_, i) =>
+      i === 0 ? '[p0]\nexecutor = "local"' : `[p${i}]\nextends = "p${i - 1}"`,
+    ).join("\n");
+
+  it.each([
+    ["a 20,000-character profile name", 20_000],
+    ["a 2 MB profile name", 2_000_000],
+  ])(
+    "reports an extends near %s without a suggestion",
+    (_, length) => {
+      const name = "n".repeat(length);
+      const near = `${"n".repeat(length - 1)}m`;
+      const text = `[${name}]\nexecutor = "local"\n[x]\nextends = "${near}"\n`;
+      expect(issuesOf(text)).toEqual([
+        {
+          path: "x.extends",
+          message: `extends ${JSON.stringify(near)}, which is not a profile (profiles: ${name}, x)`,
+        },
+      ]);
+    },
+    10_000,
+  );
+
+  it("reports a 2 MB unknown key without a suggestion", () => {
+    const key = "k".repeat(2_000_000);
+    expect(issuesOf(`[a]\nexecutor = "local"\n${key} = 1\n`)).toEqual([
+      { path: `a.${key}`, message: `unknown key ${JSON.stringify(key)}` },
+    ]);
+  }, 10_000);
+
+  it("follows an extends chain of 4,000 profiles", () => {
+    const config = parseConfig(chain(4_000), FILE);
+    const leaf = config.profiles.get("p3999");
+    expect(leaf?.executor).toBe("local");
+    expect(leaf?.chain).toHaveLength(4_000);
+    expect([leaf?.chain[0], leaf?.chain[1], leaf?.chain[3_999]]).toEqual(["p3999", "p3998", "p0"]);
+  }, 10_000);
+
+  it("reports an extends cycle of 3,000 profiles once", () => {
+    const names = Array.from({ length: 3_000 }, (_, i) => `p${i}`);
+    const text = names.map((n, i) => `[${n}]\nextends = "p${(i + 1) % 3_000}"`).join("\n");
+    expect(issuesOf(`${text}\nexecutor = "local"`)).toEqual([
+      { path: "p0.extends", message: `extends cycle: ${[...names, "p0"].join(" → ")}` },
+    ]);
+  }, 10_000);
+
+  it("reports a cycle reached through a tail once, at the loop", () => {
+    const text =
+      '[t]\nextends = "a"\n[a]\nextends = "b"\n[b]\nextends = "c"\nexecutor = "local"\n[c]\nextends = "b"';
+    expect(issuesOf(text)).toEqual([{ path: "b.extends", message: "extends cycle: b → c → b" }]);
   });
 });

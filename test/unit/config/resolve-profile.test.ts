@@ -76,22 +76,81 @@ describe("resolveProfile defaults", () => {
   });
 
   it.each([
-    ["docker", 'image = "img"', { pull: "missing", init: true, secrets: "file", rm: false, image: "img" }],
+    [
+      "docker",
+      'image = "img"',
+      {
+        image: "img",
+        gpus: undefined,
+        shmSize: undefined,
+        mounts: [],
+        host: undefined,
+        pull: "missing",
+        user: undefined,
+        network: undefined,
+        init: true,
+        secrets: "file",
+        rm: false,
+      },
+    ],
     [
       "slurm",
       'host = "login"\ntime = "30"',
       {
-        host_key_policy: "strict",
-        tunnel: "ssh",
-        remote_job_dir: "~/.slipway/jobs",
-        package: "none",
-        retries: 0,
-        host: "login",
+        target: {
+          tunnel: "ssh",
+          host: "login",
+          user: undefined,
+          port: undefined,
+          identity: undefined,
+          jump: undefined,
+          hostKeyPolicy: "strict",
+        },
+        account: undefined,
+        partition: undefined,
+        qos: undefined,
         time: "30",
+        constraint: undefined,
+        exclusive: false,
+        cpusPerTask: undefined,
+        sbatchArgs: [],
+        remoteJobDir: "~/.slipway/jobs",
+        containerImage: undefined,
+        containerMounts: [],
+        setup: [],
+        retries: 0,
+        package: "none",
       },
     ],
-    ["kubernetes", 'image = "img"', { namespace: "default", image: "img" }],
-    ["ray", 'address = "http://head:8265"\nmemory = 1024', { address: "http://head:8265", memory: 1024 }],
+    [
+      "kubernetes",
+      'image = "img"',
+      {
+        image: "img",
+        namespace: "default",
+        context: undefined,
+        kubeconfig: undefined,
+        serviceAccount: undefined,
+        nodeSelector: {},
+        imagePullPolicy: undefined,
+        secretName: undefined,
+      },
+    ],
+    [
+      "ray",
+      'address = "http://head:8265/"\nmemory = 1024',
+      {
+        address: "http://head:8265",
+        token: undefined,
+        workingDir: undefined,
+        numCpus: undefined,
+        numGpus: undefined,
+        memory: 1024,
+        resources: {},
+        pip: [],
+        excludes: [],
+      },
+    ],
   ])("puts %s keys with their defaults in settings", (kind, keys, settings) => {
     const profile = resolve(`[p]\nexecutor = "${kind}"\nnodes = 2\n${keys}`, "p");
     expect(profile).toMatchObject({ executor: kind, resources: { nodes: 2, memory: undefined } });
@@ -101,7 +160,7 @@ describe("resolveProfile defaults", () => {
   it("keeps a Ray token as a Secret", () => {
     const text = '[r]\nexecutor = "ray"\naddress = "https://ray"\ntoken = "${env:RAY_TOKEN}"';
     const profile = resolve(text, "r", { RAY_TOKEN: "s3cret" });
-    const token = "settings" in profile ? profile.settings["token"] : undefined;
+    const token = profile.executor === "ray" ? profile.settings.token : undefined;
     expect(token).toBeInstanceOf(Secret);
     expect((token as Secret).reveal()).toBe("s3cret");
     expect(JSON.stringify(profile)).not.toContain("s3cret");
@@ -143,7 +202,7 @@ describe("resolveProfile extends chains", () => {
     const text =
       '[k]\nexecutor = "kubernetes"\nimage = "i"\nnode_selector = { a = "1", b = "2" }\n[k2]\nextends = "k"\nnode_selector = { c = "3" }';
     const profile = resolve(text, "k2");
-    expect("settings" in profile && profile.settings["node_selector"]).toStrictEqual({ c: "3" });
+    expect(profile.executor === "kubernetes" && profile.settings.nodeSelector).toStrictEqual({ c: "3" });
   });
 });
 
@@ -212,6 +271,30 @@ describe("resolveProfile ${env:…}", () => {
     });
   });
 
+  it("refuses a NUL that ${env:…} brings into an env value, at the key that wrote it", () => {
+    const chain = '[base]\nexecutor = "local"\nenv = { A = "${env:X}" }\n[gpu0]\nextends = "base"';
+    const error = errorOf(() => resolve(chain, "gpu0", { X: "x\0y" }));
+    expect(error.code).toBe("CONFIG_SCHEMA");
+    expect(error.message).toBe(
+      [
+        `${FILE}: 1 problem in profile "gpu0" once \${env:…} is resolved`,
+        "  base.env.A: value contains a NUL character, which no process environment can hold",
+      ].join("\n"),
+    );
+  });
+
+  it("refuses a NUL that ${env:…} brings into [wandb]", () => {
+    const config = parseConfig('[wandb]\nproject = "${env:P}"', FILE);
+    const error = errorOf(() => resolveWandb(config, { P: "a\0b" }));
+    expect(error.code).toBe("CONFIG_SCHEMA");
+    expect(error.message).toBe(
+      [
+        `${FILE}: 1 problem in [wandb] once \${env:…} is resolved`,
+        "  wandb.project: value contains a NUL character, which no process environment can hold",
+      ].join("\n"),
+    );
+  });
+
   it("checks formats again once resolved", () => {
     const config = '[s]\nexecutor = "slurm"\ntunnel = "${env:T}"\ntime = "${env:TIME}"';
     const error = errorOf(() => resolve(config, "s", { T: "ssh", TIME: "2h" }));
@@ -224,7 +307,7 @@ describe("resolveProfile ${env:…}", () => {
       ].join("\n"),
     );
     expect(resolve(config, "s", { T: "local", TIME: "1-00" })).toMatchObject({
-      settings: { tunnel: "local", time: "1-00" },
+      settings: { target: { tunnel: "local" }, time: "1-00" },
     });
   });
 });
@@ -242,6 +325,32 @@ describe("resolveProfile unknown profiles", () => {
     expect(error.message).toBe(message);
     expect(error.hint).toBe(`pick one of the profiles, or add a [${name}] table to env.toml`);
   });
+
+  it.each([
+    ["20,000", 20_000],
+    ["2 MB", 2_000_000],
+  ])(
+    "names a %s-character near miss without a suggestion",
+    (_, length) => {
+      const name = "g".repeat(length);
+      const near = `${name.slice(1)}h`;
+      const big = parseConfig(`[${name}]\nexecutor = "local"`, FILE);
+      const error = errorOf(() => resolveProfile(big, near, {}));
+      expect(error.code).toBe("PROFILE_UNKNOWN");
+      expect(error.message).toBe(`${FILE}: no profile ${JSON.stringify(near)} (profiles: ${name})`);
+    },
+    10_000,
+  );
+
+  it("resolves the end of an extends chain of 4,000 profiles", () => {
+    const text = Array.from({ length: 4_000 }, (_, i) =>
+      i === 0
+        ? '[p0]\nexecutor = "local"\nenv = { A = "0" }'
+        : `[p${i}]\nextends = "p${i - 1}"\nnodes = ${i}`,
+    ).join("\n");
+    const profile = resolve(text, "p3999");
+    expect([profile.env, profile.resources.nodes]).toEqual([{ A: "0" }, 3_999]);
+  }, 10_000);
 
   it("says when there are no profiles at all", () => {
     const error = errorOf(() => resolveProfile(parseConfig("", FILE), "local", {}));

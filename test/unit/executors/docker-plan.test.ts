@@ -1,24 +1,38 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { PendingProfile } from "../../../src/config/types.ts";
+import { dockerSettingsOf } from "../../../src/config/executor-settings.ts";
+import type { DockerProfile } from "../../../src/config/types.ts";
 import { resolveTrackingEnv } from "../../../src/env/tracking-env.ts";
 import { planDocker } from "../../../src/executors/docker/plan.ts";
 import { renderDocker } from "../../../src/executors/docker/render.ts";
-import { dockerSettings, sizeInBytes } from "../../../src/executors/docker/settings.ts";
+import { dockerApiError, unreachable } from "../../../src/executors/docker/docker-api-error.ts";
+import { dockerDetailSchema } from "../../../src/executors/docker/docker-detail.ts";
+import { dockerHost } from "../../../src/executors/docker/docker-host.ts";
 import { LogFrames } from "../../../src/executors/docker/log-frames.ts";
-import { dockerState } from "../../../src/executors/docker/states.ts";
+import { sizeInBytes } from "../../../src/executors/docker/size-in-bytes.ts";
+import {
+  dockerState,
+  inspectedStatus,
+  REMOVAL_GRACE_MS,
+  removedStatus,
+} from "../../../src/executors/docker/states.ts";
+import { EngineError } from "../../../src/errors.ts";
 import { buildJob } from "../../../src/job/job.ts";
 import { FOUND, LOCAL_PROFILE, WANDB } from "../../helpers/fixtures.ts";
 import { CANARY_KEY } from "../../helpers/temp-dir.ts";
 
 const golden = join(import.meta.dirname, "..", "..", "golden", "docker-plan.txt");
 
-const profile: PendingProfile<"docker"> = {
-  ...LOCAL_PROFILE,
+const profile: DockerProfile = {
   name: "box",
+  file: LOCAL_PROFILE.file,
+  env: LOCAL_PROFILE.env,
+  workdir: LOCAL_PROFILE.workdir,
+  resources: LOCAL_PROFILE.resources,
+  launcher: LOCAL_PROFILE.launcher,
   executor: "docker",
-  settings: {
+  settings: dockerSettingsOf({
     image: "my-train:latest",
     gpus: "all",
     shm_size: "16g",
@@ -28,7 +42,7 @@ const profile: PendingProfile<"docker"> = {
     secrets: "file",
     rm: false,
     user: "1000:1000",
-  },
+  }),
 };
 
 function makePlan() {
@@ -48,7 +62,7 @@ function makePlan() {
     tracking,
     { cwd: "/work/repo", now: new Date("2026-11-23T10:00:00Z"), random: () => new Uint8Array(6) },
   );
-  return planDocker(job, profile, dockerSettings(profile), {
+  return planDocker(job, profile, {
     jobDir: "/home/me/.slipway/jobs/sft-smollm-000000",
     env: {},
     homeDir: "/home/me",
@@ -100,6 +114,127 @@ describe("docker states", () => {
       state,
       reason,
     });
+  });
+});
+
+describe("docker states with rm and removal", () => {
+  const now = Date.parse("2026-11-23T10:00:10Z");
+  const ended = (status: string, finishedAt = "2026-11-23T10:00:09Z") => ({
+    status,
+    exitCode: 4,
+    oomKilled: false,
+    error: "",
+    finishedAt,
+  });
+
+  it.each([
+    // rm = true: exited or removing is not final until the container is gone.
+    [ended("exited"), true, { state: "running", raw: "exited", exitCode: undefined }],
+    [ended("removing"), true, { state: "running", raw: "removing", exitCode: undefined }],
+    [ended("removing"), false, { state: "running", raw: "removing", exitCode: undefined }],
+    // rm = false: exited is final.
+    [ended("exited"), false, { state: "failed", raw: "exited", exitCode: 4, reason: "exited with code 4" }],
+    // A removal that never comes does not keep wait() going.
+    [ended("exited", "2026-11-23T09:00:00Z"), true, { state: "failed", raw: "exited", exitCode: 4 }],
+    [ended("removing", "2026-11-23T09:00:00Z"), false, { state: "failed", raw: "removing", exitCode: 4 }],
+    [ended("dead"), true, { state: "failed", raw: "dead", exitCode: 4 }],
+    [{ ...ended("running"), finishedAt: "0001-01-01T00:00:00Z" }, true, { state: "running", raw: "running" }],
+  ])("maps inspected %j with rm = %s", (state, rm, expected) => {
+    expect(inspectedStatus(state, { rm, cancelRequested: false, now })).toMatchObject(expected);
+  });
+
+  it("waits at most REMOVAL_GRACE_MS for a removal", () => {
+    const state = ended("exited", new Date(now - REMOVAL_GRACE_MS).toISOString());
+    expect(inspectedStatus(state, { rm: true, cancelRequested: false, now }).state).toBe("failed");
+  });
+
+  it.each([
+    [
+      { exitCode: 4, oomKilled: false, error: "" },
+      false,
+      { state: "failed", exitCode: 4, reason: "exited with code 4" },
+    ],
+    [
+      { exitCode: 0, oomKilled: false, error: "" },
+      false,
+      { state: "succeeded", exitCode: 0, reason: undefined },
+    ],
+    [
+      { exitCode: 143, oomKilled: false, error: "" },
+      true,
+      { state: "cancelled", exitCode: 143, reason: "cancelled" },
+    ],
+    [undefined, true, { state: "cancelled", exitCode: undefined, reason: "cancelled" }],
+    [
+      undefined,
+      false,
+      {
+        state: "failed",
+        exitCode: undefined,
+        reason: "the container was removed before slipway saw how it ended (docker rm, or rm = true)",
+      },
+    ],
+  ])(
+    "a removed container that ended %j (cancel %s) is terminal with raw removed",
+    (exit, cancelled, expected) => {
+      expect(removedStatus(exit, cancelled)).toEqual({ raw: "removed", ...expected });
+    },
+  );
+});
+
+describe("docker host, detail and API errors", () => {
+  it.each([
+    ["tcp://box:2375", {}, "tcp://box:2375"],
+    [undefined, { DOCKER_HOST: "ssh://me@gpu-box" }, "ssh://me@gpu-box"],
+    [undefined, { DOCKER_HOST: "" }, "unix:///var/run/docker.sock"],
+    [undefined, {}, "unix:///var/run/docker.sock"],
+  ])("profile host %s with env %j is %s", (host, env, expected) => {
+    expect(dockerHost(host, env)).toBe(expected);
+  });
+
+  it("reads a record written before rm was kept as rm = false", () => {
+    const detail = { containerId: "3f2a9c1b7d0e", host: "unix:///var/run/docker.sock", graceSeconds: 10 };
+    expect(dockerDetailSchema.parse(detail)).toEqual({ ...detail, rm: false });
+    expect(dockerDetailSchema.safeParse({ ...detail, extra: 1 }).success).toBe(false);
+  });
+
+  it("turns a dockerode error into an EngineError with the request and the daemon's answer", () => {
+    const raw = Object.assign(new Error("(HTTP code 500) server error - boom "), {
+      statusCode: 500,
+      json: { message: "boom" },
+    });
+    const error = dockerApiError(
+      "unix:///var/run/docker.sock",
+      { method: "POST", path: "/containers/3f2a/stop", what: "stop container 3f2a" },
+      raw,
+    );
+    expect(error).toBeInstanceOf(EngineError);
+    expect(error).toMatchObject({
+      code: "ENGINE_ERROR",
+      message: "Docker daemon at unix:///var/run/docker.sock could not stop container 3f2a: boom",
+      executor: "docker",
+      method: "POST",
+      path: "/containers/3f2a/stop",
+      status: 500,
+      body: '{"message":"boom"}',
+    });
+  });
+
+  it("says ENGINE_UNREACHABLE when nothing answered", () => {
+    const raw = Object.assign(new Error("connect ENOENT /tmp/none.sock"), { code: "ENOENT" });
+    const error = dockerApiError(
+      "unix:///tmp/none.sock",
+      { method: "GET", path: "/containers/3f2a/json", what: "inspect container 3f2a" },
+      raw,
+    );
+    expect(error).toMatchObject({
+      code: "ENGINE_UNREACHABLE",
+      message: "cannot reach the Docker daemon at unix:///tmp/none.sock: the socket does not exist",
+      method: "GET",
+      path: "/containers/3f2a/json",
+      status: undefined,
+    });
+    expect(unreachable("unix:///tmp/none.sock", raw)).toMatchObject({ method: "GET", path: "/version" });
   });
 });
 

@@ -5,6 +5,7 @@ import { resolveTrackingEnv } from "../../../src/env/tracking-env.ts";
 import { planLocal } from "../../../src/executors/local/plan.ts";
 import { renderLocal } from "../../../src/executors/local/render.ts";
 import { buildJob } from "../../../src/job/job.ts";
+import { jobFiles } from "../../../src/store/job-files.ts";
 import { FOUND, LOCAL_PROFILE, WANDB } from "../../helpers/fixtures.ts";
 import { CANARY_KEY } from "../../helpers/temp-dir.ts";
 
@@ -27,7 +28,7 @@ function makePlan() {
     tracking,
     { cwd: "/work/repo", now: new Date("2026-11-23T10:00:00Z"), random: () => new Uint8Array(6) },
   );
-  return planLocal(job, LOCAL_PROFILE, "/home/me/.slipway/jobs/sft-smollm-000000");
+  return planLocal(job, LOCAL_PROFILE, jobFiles("/home/me/.slipway/jobs/sft-smollm-000000"));
 }
 
 describe("local plan", () => {

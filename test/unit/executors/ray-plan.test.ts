@@ -2,29 +2,32 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { PendingProfile } from "../../../src/config/types.ts";
+import { raySettingsOf } from "../../../src/config/executor-settings.ts";
+import type { RayProfile } from "../../../src/config/types.ts";
 import { resolveTrackingEnv } from "../../../src/env/tracking-env.ts";
 import { globMatcher, packageDirectory } from "../../../src/executors/ray/package-dir.ts";
 import { planRay } from "../../../src/executors/ray/plan.ts";
 import { compareVersions } from "../../../src/executors/ray/ray-client.ts";
 import { renderRay } from "../../../src/executors/ray/render.ts";
-import { raySettings } from "../../../src/executors/ray/settings.ts";
 import { rayState } from "../../../src/executors/ray/states.ts";
 import { buildJob } from "../../../src/job/job.ts";
-import { Secret } from "../../../src/secret.ts";
 import { FOUND, LOCAL_PROFILE, WANDB } from "../../helpers/fixtures.ts";
 import { CANARY_KEY, useTempDirs } from "../../helpers/temp-dir.ts";
 
 const golden = join(import.meta.dirname, "..", "..", "golden", "ray-plan.txt");
 const tempDir = useTempDirs();
 
-const profile: PendingProfile<"ray"> = {
-  ...LOCAL_PROFILE,
+const profile: RayProfile = {
   name: "ray",
+  file: LOCAL_PROFILE.file,
+  env: LOCAL_PROFILE.env,
+  workdir: LOCAL_PROFILE.workdir,
+  resources: LOCAL_PROFILE.resources,
+  launcher: LOCAL_PROFILE.launcher,
   executor: "ray",
-  settings: {
+  settings: raySettingsOf({
     address: "http://ray-head:8265/",
-    token: new Secret("ray-token-should-not-show"),
+    token: "ray-token-should-not-show",
     working_dir: ".",
     num_cpus: 4,
     num_gpus: 1,
@@ -32,7 +35,7 @@ const profile: PendingProfile<"ray"> = {
     resources: { accelerator_type_a100: 1 },
     pip: ["transformers==4.44.2"],
     excludes: ["data/"],
-  },
+  }),
 };
 
 function makePlan() {
@@ -43,7 +46,7 @@ function makePlan() {
     tracking,
     { cwd: "/work/repo", now: new Date("2026-11-23T10:00:00Z"), random: () => new Uint8Array(6) },
   );
-  return planRay(job, profile, raySettings(profile));
+  return planRay(job, profile);
 }
 
 describe("ray plan", () => {

@@ -74,8 +74,41 @@ describe("buildJob", () => {
       'environment variable name "BAD-NAME" is invalid (letters, digits and _, not starting with a digit)',
     ],
     [{ name: "x", command: ["a"], resources: { nodes: 0 } }, "resources.nodes must be an integer ≥ 1, got 0"],
+    [
+      { name: "x", command: [""] },
+      "recipe.command[0], the program, is empty: say what to run (e.g. python train.py)",
+    ],
+    [
+      { name: "x", command: ["", "train.py"] },
+      "recipe.command[0], the program, is empty: say what to run (e.g. python train.py)",
+    ],
+    [{ name: "x", script: " \n" }, "recipe.script is empty: say what to run (e.g. python train.py)"],
+    [
+      { name: "x", command: ["python", "a\0b"] },
+      "recipe.command[1] contains a NUL character, which no process argument can hold",
+    ],
+    [
+      { name: "x", script: "echo a\0b" },
+      "recipe.script contains a NUL character, which no process argument can hold",
+    ],
+    [
+      { name: "x", command: ["a"], env: { A: "x\0y" } },
+      "recipe.env.A contains a NUL character, which no process environment can hold",
+    ],
   ])("rejects %j", (recipe, message) => {
-    expect(() => buildJob(recipe, LOCAL_PROFILE, tracking, context)).toThrow(message);
+    expect(() => buildJob(recipe, LOCAL_PROFILE, tracking, context)).toThrow(
+      expect.objectContaining({ code: "RECIPE_INVALID", message }),
+    );
+  });
+
+  it("rejects a NUL in a profile's env value", () => {
+    const profile = { ...LOCAL_PROFILE, env: { A: "x\0y" } };
+    expect(() => buildJob({ name: "x", command: ["a"] }, profile, tracking, context)).toThrow(
+      expect.objectContaining({
+        code: "RECIPE_INVALID",
+        message: `${LOCAL_PROFILE.name}.env.A contains a NUL character, which no process environment can hold`,
+      }),
+    );
   });
 });
 

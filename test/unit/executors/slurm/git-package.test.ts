@@ -20,12 +20,15 @@ import { useTempDirs } from "../../../helpers/temp-dir.ts";
 
 const tempDir = useTempDirs();
 
+/** The launching machine's environment without its git config, for the tests' git and for gitPackage's. */
+const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" };
+
 /** Runs git in `dir` with a fixed identity and none of the machine's config, so tests do not depend on it. */
 function git(dir: string, ...args: string[]): string {
   return execFileSync(
     "git",
     ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main", "-C", dir, ...args],
-    { encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } },
+    { encoding: "utf8", env: GIT_ENV },
   );
 }
 
@@ -104,7 +107,7 @@ function repoState(repo: string): Record<string, string> {
 describe("gitPackage", () => {
   it("refuses a directory outside any git repository", async () => {
     const dir = tempDir();
-    const error = await failure(gitPackage(dir, { allowDirty: false }));
+    const error = await failure(gitPackage(dir, { allowDirty: false, env: GIT_ENV }));
     expect(error.code).toBe("RECIPE_INVALID");
     expect(error.message).toBe(`package = "git" needs a git repository: ${dir} is not in one`);
     expect(error.hint).toBe(`launch from inside your git repository, or set package = "none" in the profile`);
@@ -112,7 +115,7 @@ describe("gitPackage", () => {
 
   it("refuses a launch directory that does not exist", async () => {
     const dir = join(tempDir(), "gone");
-    const error = await failure(gitPackage(dir, { allowDirty: false }));
+    const error = await failure(gitPackage(dir, { allowDirty: false, env: GIT_ENV }));
     expect(error.code).toBe("RECIPE_INVALID");
     expect(error.message).toBe(`package = "git": the launch directory ${dir} does not exist`);
   });
@@ -121,7 +124,7 @@ describe("gitPackage", () => {
     const repo = realpathSync(tempDir());
     git(repo, "init", "-q");
     writeFileSync(join(repo, "train.py"), "");
-    const error = await failure(gitPackage(repo, { allowDirty: true }));
+    const error = await failure(gitPackage(repo, { allowDirty: true, env: GIT_ENV }));
     expect(error.code).toBe("RECIPE_INVALID");
     expect(error.message).toBe(`package = "git" needs a commit: the repository ${repo} has none yet`);
     expect(error.hint).toBe("commit your code (git add -A && git commit), then launch again");
@@ -130,7 +133,7 @@ describe("gitPackage", () => {
   it("packs HEAD of a clean repository: contents, exec bits, symlinks; no ignored files", async () => {
     const repo = cleanRepo();
     const before = repoState(repo);
-    const pkg = await gitPackage(repo, { allowDirty: false });
+    const pkg = await gitPackage(repo, { allowDirty: false, env: GIT_ENV });
     expect(pkg).toMatchObject({
       commit: git(repo, "rev-parse", "HEAD").trim(),
       dirty: false,
@@ -144,8 +147,8 @@ describe("gitPackage", () => {
 
   it("gives the same bytes for the same commit, with or without allowDirty", async () => {
     const repo = cleanRepo();
-    const first = await gitPackage(repo, { allowDirty: false });
-    const second = await gitPackage(repo, { allowDirty: true });
+    const first = await gitPackage(repo, { allowDirty: false, env: GIT_ENV });
+    const second = await gitPackage(repo, { allowDirty: true, env: GIT_ENV });
     expect(second.dirty).toBe(false);
     expect(second.tarball.equals(first.tarball)).toBe(true);
   });
@@ -155,7 +158,7 @@ describe("gitPackage", () => {
     ["pkg/sub", "pkg/sub"],
   ])("packs the whole repository when launched from %s, with subdir %j", async (launch, subdir) => {
     const repo = cleanRepo();
-    const pkg = await gitPackage(join(repo, launch), { allowDirty: false });
+    const pkg = await gitPackage(join(repo, launch), { allowDirty: false, env: GIT_ENV });
     expect(pkg.repoRoot).toBe(repo);
     expect(pkg.subdir).toBe(subdir);
     expect(unpack(pkg.tarball)).toEqual(COMMITTED);
@@ -166,7 +169,7 @@ describe("gitPackage", () => {
     writeFileSync(join(repo, "train.py"), "print('changed')\n");
     writeFileSync(join(repo, "notes.txt"), "untracked\n");
     rmSync(join(repo, "pkg", "__init__.py"));
-    const error = await failure(gitPackage(join(repo, "pkg"), { allowDirty: false }));
+    const error = await failure(gitPackage(join(repo, "pkg"), { allowDirty: false, env: GIT_ENV }));
     expect(error.code).toBe("RECIPE_INVALID");
     expect(error.message).toBe(
       [
@@ -182,7 +185,7 @@ describe("gitPackage", () => {
   it("lists at most 10 changes", async () => {
     const repo = cleanRepo();
     for (let i = 10; i < 22; i++) writeFileSync(join(repo, `new${i}.py`), "");
-    const error = await failure(gitPackage(repo, { allowDirty: false }));
+    const error = await failure(gitPackage(repo, { allowDirty: false, env: GIT_ENV }));
     const lines = error.message.split("\n");
     expect(lines[0]).toBe(`package = "git" ships committed code only: ${repo} has 12 uncommitted changes:`);
     expect(lines.slice(1)).toEqual([
@@ -205,7 +208,7 @@ describe("gitPackage", () => {
     writeFileSync(join(repo, "tools", "big.ckpt"), "ignored");
     const before = repoState(repo);
 
-    const pkg = await gitPackage(repo, { allowDirty: true });
+    const pkg = await gitPackage(repo, { allowDirty: true, env: GIT_ENV });
     expect(pkg).toMatchObject({ commit: before["head"]!.trim(), dirty: true, files: 7, subdir: "" });
     const { "pkg/__init__.py": deleted, ...kept } = COMMITTED;
     expect(deleted).toBeDefined();
@@ -218,7 +221,7 @@ describe("gitPackage", () => {
     });
     expect(repoState(repo)).toEqual(before);
 
-    const again = await gitPackage(repo, { allowDirty: true });
+    const again = await gitPackage(repo, { allowDirty: true, env: GIT_ENV });
     expect(again.tarball.equals(pkg.tarball)).toBe(true);
   });
 });

@@ -2,12 +2,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { PendingProfile } from "../../../../src/config/types.ts";
+import { slurmSettingsOf } from "../../../../src/config/executor-settings.ts";
+import type { SlurmProfile } from "../../../../src/config/types.ts";
 import { resolveTrackingEnv } from "../../../../src/env/tracking-env.ts";
 import { arrayIndices } from "../../../../src/executors/slurm/array-spec.ts";
 import { planSlurm } from "../../../../src/executors/slurm/plan.ts";
 import { renderSlurm } from "../../../../src/executors/slurm/render.ts";
-import { slurmSettings } from "../../../../src/executors/slurm/settings.ts";
 import { absolutePath } from "../../../../src/executors/slurm/submit-slurm.ts";
 import { buildJob, type JobDependency } from "../../../../src/job/job.ts";
 import type { Recipe } from "../../../../src/job/recipe.ts";
@@ -17,14 +17,17 @@ import { CANARY_KEY, useTempDirs } from "../../../helpers/temp-dir.ts";
 const tempDir = useTempDirs();
 const golden = join(import.meta.dirname, "..", "..", "..", "golden", "slurm-plan.txt");
 
-const cluster: PendingProfile<"slurm"> = {
-  ...LOCAL_PROFILE,
+const { file, workdir } = LOCAL_PROFILE;
+
+const cluster: SlurmProfile = {
+  file,
+  workdir,
   name: "cluster",
   executor: "slurm",
   env: { HF_HOME: "/scratch/me/hf" },
   resources: { nodes: 2, gpusPerNode: 8, nprocPerNode: 8, cpusPerNode: undefined, memory: "256G" },
   launcher: "torchrun",
-  settings: {
+  settings: slurmSettingsOf({
     host: "login.example.org",
     user: "me",
     jump: "bastion.example.org",
@@ -44,14 +47,21 @@ const cluster: PendingProfile<"slurm"> = {
     setup: ["module load cuda/12.4"],
     retries: 2,
     package: "git",
-  },
+  }),
 };
 
-const simple: PendingProfile<"slurm"> = {
-  ...LOCAL_PROFILE,
+const simple: SlurmProfile = {
+  ...cluster,
   name: "small",
-  executor: "slurm",
-  settings: { host: "login", host_key_policy: "strict", tunnel: "ssh", remote_job_dir: "~/.slipway/jobs" },
+  env: LOCAL_PROFILE.env,
+  resources: LOCAL_PROFILE.resources,
+  launcher: LOCAL_PROFILE.launcher,
+  settings: slurmSettingsOf({
+    host: "login",
+    host_key_policy: "strict",
+    tunnel: "ssh",
+    remote_job_dir: "~/.slipway/jobs",
+  }),
 };
 
 const TRAIN: JobDependency = {
@@ -89,7 +99,7 @@ function plan(profile = cluster, recipe: Partial<Recipe> = {}, deps: readonly Jo
       findJob: (id) => deps.find((d) => d.id === id) ?? TRAIN,
     },
   );
-  return planSlurm(job, profile, slurmSettings(profile));
+  return planSlurm(job, profile);
 }
 
 describe("slurm plan", () => {

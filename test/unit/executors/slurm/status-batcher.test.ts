@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { SlurmJobRef } from "../../../../src/executors/slurm/queue-status.ts";
 import { StatusBatcher } from "../../../../src/executors/slurm/status-batcher.ts";
-import type { CommandResult, SlurmTransport } from "../../../../src/executors/slurm/transport.ts";
+import type { CommandResult, CommandRunner } from "../../../../src/transport/command-runner.ts";
 
 /** A transport that answers each command by its first word and records every command it was given. */
 function scripted(answers: Record<string, Partial<CommandResult>>) {
   const commands: string[] = [];
-  const transport: SlurmTransport = {
+  const transport: CommandRunner = {
     label: "me@login:22",
     run: (command) => {
       commands.push(command);

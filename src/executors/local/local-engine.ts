@@ -1,0 +1,114 @@
+import { existsSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { JobStatus } from "../../job/job-state.ts";
+import { isSameProcessAlive } from "../../job/process-info.ts";
+import type { JobFiles } from "../../store/job-files.ts";
+import type { JobEngine } from "../executor-module.ts";
+import { tailFiles } from "../tail-file.ts";
+import type { LogOptions } from "../types.ts";
+import type { LocalDetail } from "./local-detail.ts";
+import { LOCAL_STATES, localState, type LocalRawState } from "./states.ts";
+
+/**
+ * A local job's engine: state from the live process (pid + start time, so a reused pid is never mistaken for it),
+ * else from the exit code its wrapper recorded; stop = SIGTERM to the process group, SIGKILL after the grace period.
+ *
+ * @example
+ * ```ts
+ * const engine = localEngine(files, { pid: 4242, startTime: "98765", graceSeconds: 10 });
+ * await engine.probe(); // { state: "running", raw: "running", … }
+ * ```
+ */
+export function localEngine(files: JobFiles, detail: LocalDetail, exited?: Promise<unknown>): JobEngine {
+  const alive = (): boolean => isSameProcessAlive(detail.pid, detail.startTime);
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    // Only signal the group if its leader is still the job's wrapper, never a process that reused the pid.
+    if (!alive()) return;
+    try {
+      process.kill(-detail.pid, signal);
+    } catch {
+      // Gone between the check and the signal: nothing left to stop.
+    }
+  };
+  return {
+    poll: {
+      firstMs: 50,
+      maxMs: 1000,
+      factor: 2,
+      // SIGKILL follows SIGTERM after the grace period; the group is gone a moment later.
+      cancelDeadlineMs: () => detail.graceSeconds * 1000 + 5000,
+    },
+    probe(): Promise<JobStatus> {
+      let exitCode = recordedExitCode(files);
+      if (exitCode === undefined && alive()) return Promise.resolve(toStatus("running", undefined));
+      // The wrapper writes the code before it exits, so read again now that the process is known to be gone.
+      exitCode ??= recordedExitCode(files);
+      const raw = localState({ exitCode, cancelRequested: existsSync(files.cancelRequested) });
+      return Promise.resolve(toStatus(raw, exitCode));
+    },
+    async stop(): Promise<void> {
+      signalGroup("SIGTERM");
+      const deadline = Date.now() + detail.graceSeconds * 1000;
+      while (alive() && Date.now() < deadline) await sleep(20);
+      if (alive()) {
+        signalGroup("SIGKILL");
+        while (alive()) await sleep(10);
+      }
+    },
+    logs(options: LogOptions, isDone: () => Promise<boolean>): AsyncIterable<string> {
+      const stream = options.stream ?? "all";
+      const paths = [
+        ...(stream === "stderr" ? [] : [files.log("stdout")]),
+        ...(stream === "stdout" ? [] : [files.log("stderr")]),
+      ];
+      return tailFiles(
+        paths.map((path) => ({ path })),
+        { follow: options.follow ?? false, signal: options.signal, isDone },
+      );
+    },
+    async changed(ms: number, signal: AbortSignal | undefined): Promise<void> {
+      if (exited === undefined) {
+        await sleep(ms, undefined, { signal });
+        return;
+      }
+      // The referenced timer keeps this process alive even when the child was unref'd (a detached launch).
+      const timer = new AbortController();
+      const both = signal === undefined ? timer.signal : AbortSignal.any([signal, timer.signal]);
+      try {
+        await Promise.race([exited, sleep(ms, undefined, { signal: both })]);
+      } catch (error) {
+        if (signal?.aborted === true) throw error;
+      } finally {
+        timer.abort();
+      }
+    },
+  };
+}
+
+function recordedExitCode(files: JobFiles): number | undefined {
+  try {
+    const text = readFileSync(files.exitCode, "utf8").trim();
+    return /^\d+$/.test(text) ? Number(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toStatus(raw: LocalRawState, exitCode: number | undefined): JobStatus {
+  return { state: LOCAL_STATES[raw], raw, exitCode, reason: reasonFor(raw, exitCode) };
+}
+
+function reasonFor(raw: LocalRawState, exitCode: number | undefined): string | undefined {
+  switch (raw) {
+    case "exited":
+      return `exited with code ${exitCode ?? "?"}`;
+    case "signalled":
+      return `killed by signal ${(exitCode ?? 128) - 128}`;
+    case "vanished":
+      return "the process ended without recording an exit code (killed with SIGKILL, or the machine restarted)";
+    case "cancelled":
+      return "cancelled";
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,76 @@
+import { accessSync, constants } from "node:fs";
+import type { LocalProfile } from "../../config/types.ts";
+import type { TrackingEnv } from "../../env/tracking-env.ts";
+import type { Job } from "../../job/job.ts";
+import type { ExecutorContext, ExecutorModule, Executor, Submitted } from "../executor-module.ts";
+import type { Capabilities, SubmitOptions } from "../types.ts";
+import { localDetailSchema, type LocalDetail } from "./local-detail.ts";
+import { localEngine } from "./local-engine.ts";
+import { planLocal, type LocalPlan } from "./plan.ts";
+import { renderLocal } from "./render.ts";
+import { spawnLocal } from "./spawn-local.ts";
+
+/** What the local executor cannot do, and why. */
+export const LOCAL_CAPABILITIES: Capabilities = {
+  unsupported: {
+    "multi-node":
+      "it runs on this machine only; use a slurm, kubernetes or ray profile for more than one node",
+    torchrun: 'launcher = "torchrun" is not built for local jobs yet; put torchrun in the command itself',
+    "container-image": "it runs processes on this machine, not containers; use a docker profile for an image",
+    array: "job arrays are a Slurm feature; launch one job per index instead",
+    dependencies: "waiting for other jobs is a Slurm feature here; chain the launches in your script",
+    retries: "requeue on failure is a Slurm feature here; relaunch the job instead",
+  },
+};
+
+/**
+ * The local executor: runs the job as a process group on this machine, logs in its job directory.
+ *
+ * @example
+ * ```ts
+ * const executor = localModule.create(profile, tracking, context);
+ * const submitted = await executor.submit(executor.plan(job));
+ * ```
+ */
+export const localModule: ExecutorModule<"local", LocalPlan, LocalDetail> = {
+  kind: "local",
+  capabilities: LOCAL_CAPABILITIES,
+  detail: localDetailSchema,
+  create: createLocalExecutor,
+  engine: (job) => localEngine(job.files, job.detail),
+  check(_profile, context) {
+    try {
+      accessSync("/bin/sh", constants.X_OK);
+      return Promise.resolve({ ok: true, text: `this machine; jobs in ${context.store.jobsDir}` });
+    } catch {
+      return Promise.resolve({ ok: false, text: "/bin/sh is missing" });
+    }
+  },
+};
+
+function createLocalExecutor(
+  profile: LocalProfile,
+  tracking: TrackingEnv,
+  context: ExecutorContext,
+): Executor<LocalPlan, LocalDetail> {
+  return {
+    kind: "local",
+    profile,
+    capabilities: LOCAL_CAPABILITIES,
+    tracking,
+    notices: [],
+    plan: (job: Job) => planLocal(job, profile, context.store.files(job.id)),
+    render: renderLocal,
+    async submit(plan: LocalPlan, options: SubmitOptions = {}): Promise<Submitted<LocalDetail>> {
+      const spawned = await spawnLocal(plan, context.env);
+      if (options.detach === true) spawned.detach();
+      const detail = { pid: spawned.pid, startTime: spawned.startTime, graceSeconds: plan.graceSeconds };
+      return {
+        nativeId: String(spawned.pid),
+        status: { state: "running", raw: "running", exitCode: undefined, reason: undefined },
+        detail,
+        engine: localEngine(context.store.files(plan.jobId), detail, spawned.exited),
+      };
+    },
+  };
+}

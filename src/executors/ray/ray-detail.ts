@@ -1,0 +1,18 @@
+import * as z from "zod";
+
+/**
+ * What a ray job's record keeps to find the job again: the Jobs API address and whether the profile sends a token.
+ * The token itself is never stored; an engine that needs it reads it again from the job's own profile.
+ *
+ * @example
+ * ```ts
+ * rayDetailSchema.parse({ address: "http://ray-head:8265", usesToken: true });
+ * ```
+ */
+export const rayDetailSchema = z.strictObject({
+  address: z.string().min(1),
+  usesToken: z.boolean(),
+});
+
+/** A ray job record's `detail`. */
+export type RayDetail = z.infer<typeof rayDetailSchema>;

@@ -1,0 +1,41 @@
+import { join } from "node:path";
+
+/**
+ * The files of one job in the job store. The store owns this layout; nothing else spells these names.
+ *
+ * @example
+ * ```ts
+ * const files = store.files("sft-k3j9x2");
+ * console.log(files.log("stdout")); // ~/.slipway/jobs/sft-k3j9x2/stdout.log
+ * ```
+ */
+export interface JobFiles {
+  /** The job's directory (0700). */
+  readonly dir: string;
+  /** The record, `job.json`. */
+  readonly record: string;
+  /** The exit code written by a local job's wrapper. */
+  readonly exitCode: string;
+  /** Present once a cancel was asked for; engines read it to tell "cancelled" from "failed". */
+  readonly cancelRequested: string;
+  /** A log of the job (local jobs write them; other executors save them here at cleanup). `index`: an array task. */
+  log(stream: "stdout" | "stderr", index?: number): string;
+}
+
+/**
+ * The layout of a job directory.
+ *
+ * @example
+ * ```ts
+ * jobFiles("/home/me/.slipway/jobs/sft-k3j9x2").log("stderr", 3); // …/stderr-3.log
+ * ```
+ */
+export function jobFiles(dir: string): JobFiles {
+  return {
+    dir,
+    record: join(dir, "job.json"),
+    exitCode: join(dir, "exit-code"),
+    cancelRequested: join(dir, "cancel-requested"),
+    log: (stream, index) => join(dir, index === undefined ? `${stream}.log` : `${stream}-${index}.log`),
+  };
+}
