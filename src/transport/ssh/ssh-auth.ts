@@ -1,12 +1,8 @@
 import { readFile } from "node:fs/promises";
-import ssh2, {
-  type AgentAuthMethod,
-  type AuthHandlerMiddleware,
-  type ParsedKey,
-  type PublicKeyAuthMethod,
-} from "ssh2";
+import type { AgentAuthMethod, AuthHandlerMiddleware, ParsedKey, PublicKeyAuthMethod } from "ssh2";
 import { SlipwayError } from "../../errors.ts";
 import type { SshHop } from "./ssh-route.ts";
+import { loadSsh2 } from "./load-ssh2.ts";
 import { tildePath } from "./tilde-path.ts";
 
 /** The environment variable whose value decrypts encrypted private keys. */
@@ -55,7 +51,11 @@ export async function prepareAuth(
     const shown = tildePath(identity.path, homeDir);
     let problem: string;
     try {
-      const key = parsePrivateKey(await readFile(identity.path), passphrase === "" ? undefined : passphrase);
+      const key = parsePrivateKey(
+        await loadSsh2(),
+        await readFile(identity.path),
+        passphrase === "" ? undefined : passphrase,
+      );
       if (key instanceof Error) {
         problem = /no passphrase given/i.test(key.message)
           ? `key ${shown} is encrypted and ${PASSPHRASE_ENV} is not set`
@@ -101,7 +101,11 @@ export async function prepareAuth(
 }
 
 /** ssh2's parseKey, whose result is an array for some OpenSSH files (its types do not say so). */
-function parsePrivateKey(data: Buffer, passphrase: string | undefined): ParsedKey | Error {
+function parsePrivateKey(
+  ssh2: Awaited<ReturnType<typeof loadSsh2>>,
+  data: Buffer,
+  passphrase: string | undefined,
+): ParsedKey | Error {
   const parsed: unknown = ssh2.utils.parseKey(data, passphrase);
   return (Array.isArray(parsed) ? parsed[0] : parsed) as ParsedKey | Error;
 }

@@ -1,7 +1,8 @@
 import { createConnection, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import ssh2, { type Algorithms, type Client } from "ssh2";
+import type { Algorithms, Client } from "ssh2";
 import { SlipwayError } from "../../errors.ts";
+import { loadSsh2 } from "./load-ssh2.ts";
 import { prepareAuth, type SshAuth } from "./ssh-auth.ts";
 import { verifyHostKey } from "./ssh-host-key.ts";
 import type { SshHop, SshRoute } from "./ssh-route.ts";
@@ -42,6 +43,7 @@ const ALGORITHMS: Algorithms = {
  * ```
  */
 export async function connectRoute(route: SshRoute, options: ConnectOptions): Promise<ConnectedRoute> {
+  const ssh2 = await loadSsh2();
   const hops = [...route.jumps, route.target];
   const wheres = hops.map((hop, index) => whereOf(route, index));
   const auths = await Promise.all(
@@ -61,7 +63,7 @@ export async function connectRoute(route: SshRoute, options: ConnectOptions): Pr
       const auth = auths[index];
       if (auth === undefined) throw new RangeError("one auth per hop");
       const command = sshCommand(hops.slice(0, index), hop);
-      clients.push(await connectHop(hop, stream, { ...options, where, auth, command }));
+      clients.push(await connectHop(ssh2, hop, stream, { ...options, where, auth, command }));
     }
   } catch (error) {
     for (const client of clients.reverse()) client.end();
@@ -80,7 +82,12 @@ interface HopOptions extends ConnectOptions {
   readonly command: string;
 }
 
-function connectHop(hop: SshHop, sock: Duplex, options: HopOptions): Promise<Client> {
+function connectHop(
+  ssh2: Awaited<ReturnType<typeof loadSsh2>>,
+  hop: SshHop,
+  sock: Duplex,
+  options: HopOptions,
+): Promise<Client> {
   const { where, auth } = options;
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
