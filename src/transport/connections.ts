@@ -3,7 +3,7 @@ import type { CommandRunner } from "./command-runner.ts";
 import { localRunner } from "./local-runner.ts";
 import { PooledSshRunner } from "./ssh/pooled-ssh-runner.ts";
 import { sshRouteFromFiles } from "./ssh/ssh-route-from-files.ts";
-import type { SshTarget, TransportContext } from "./ssh/ssh-route.ts";
+import type { SshRoute, SshTarget, TransportContext } from "./ssh/ssh-route.ts";
 import type { SshRunner } from "./ssh/ssh-runner.ts";
 
 /**
@@ -28,6 +28,8 @@ export class Connections {
   /** Runners closed, by their owner or by {@link close}, whose connections may still be ending. */
   readonly #ending = new Set<Promise<void>>();
   #closed: Promise<void> | undefined;
+  /** Routes already resolved, per launching environment: ~/.ssh/config and known_hosts are read once per target. */
+  readonly #routes = new WeakMap<TransportContext["env"], Map<string, SshRoute>>();
 
   /**
    * The runner for an SSH target: every caller with the same resolved route (user, host, port, jump hosts, keys,
@@ -40,7 +42,7 @@ export class Connections {
    */
   ssh(target: SshTarget, context: TransportContext): SshRunner {
     this.#refuseClosed();
-    const route = sshRouteFromFiles(target, context);
+    const route = this.#route(target, context);
     let runner = this.#ssh.get(route.key);
     if (runner === undefined) {
       runner = new PooledSshRunner(route, target.hostKeyPolicy, context, (closed) => {
@@ -85,6 +87,22 @@ export class Connections {
     for (const runner of this.#local.values()) runner.close();
     this.#local.clear();
     await Promise.all([...this.#ending]);
+  }
+
+  // Reattaching 200 jobs of one cluster must not read ~/.ssh/config 200 times.
+  #route(target: SshTarget, context: TransportContext): SshRoute {
+    let routes = this.#routes.get(context.env);
+    if (routes === undefined) {
+      routes = new Map();
+      this.#routes.set(context.env, routes);
+    }
+    const key = JSON.stringify([context.homeDir, target]);
+    let route = routes.get(key);
+    if (route === undefined) {
+      route = sshRouteFromFiles(target, context);
+      routes.set(key, route);
+    }
+    return route;
   }
 
   #remember(ending: Promise<void>): void {
