@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { nodeHttp } from "../src/executors/ray/http-transport.ts";
 import { dryRun, launch } from "../src/index.ts";
 import { benchSlurm } from "./slurm.ts";
+import { benchStartup, median } from "./startup.ts";
 
 const root = join(import.meta.dirname, "..");
-const cli = join(root, "dist", "cli.js");
 const runs = Number(process.env["BENCH_RUNS"] ?? 20);
 
 const sandbox = mkdtempSync(join(tmpdir(), "slipway-bench-"));
@@ -20,25 +20,6 @@ const env: Record<string, string> = {
   HOME: home,
   SLIPWAY_HOME: join(sandbox, "store"),
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function timeCommand(args: string[]): number {
-  const samples: number[] = [];
-  for (let i = 0; i < runs + 2; i++) {
-    const start = performance.now();
-    const result = spawnSync(process.execPath, args, { cwd: sandbox, env, stdio: "ignore" });
-    const took = performance.now() - start;
-    if (result.status !== 0)
-      throw new Error(`bench: ${args.join(" ")} exited ${result.status ?? "by signal"}`);
-    if (i >= 2) samples.push(took); // the first two warm the page cache
-  }
-  return median(samples);
-}
 
 async function timeAsync(body: () => Promise<void>, count = runs): Promise<number> {
   const samples: number[] = [];
@@ -67,9 +48,8 @@ const viaLaunch = async (): Promise<void> => {
   await job.wait();
 };
 
-const nodeBare = timeCommand(["-e", "0"]);
-const help = timeCommand([cli, "--help"]);
-const dry = timeCommand([cli, "launch", "--dry-run", "--", "python", "train.py"]);
+const startupRows = benchStartup(root, sandbox, env, runs);
+writeFileSync(join(sandbox, "env.toml"), '[wandb]\nproject = "bench"\n\n[local]\nexecutor = "local"\n');
 const raw = await timeAsync(rawSpawn);
 const launched = await timeAsync(viaLaunch);
 const dockerRows = await benchDocker();
@@ -78,9 +58,7 @@ const slurmRows = await benchSlurm(sandbox, env, home);
 rmSync(sandbox, { recursive: true, force: true });
 
 const rows: [string, number, string][] = [
-  ["node -e 0 (baseline)", nodeBare, "1.00×"],
-  ["slipway --help", help, `${(help / nodeBare).toFixed(2)}× node; target ≤ 150 ms`],
-  ["slipway launch --dry-run", dry, `${(dry / nodeBare).toFixed(2)}× node`],
+  ...startupRows,
   ["raw child_process.spawn(true) (baseline)", raw, "1.00×"],
   [
     "launch() + wait() of true",

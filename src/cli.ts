@@ -1,6 +1,25 @@
 #!/usr/bin/env node
-import { main } from "./cli/main.ts";
+// The `slipway` entry. Everything before the dynamic import below runs on any Node, so an unsupported one gets one
+// line naming the Node slipway needs instead of a stack from a newer API. `npm run build` bundles this file into
+// dist/bin/slipway.js, the file bin/slipway runs.
+import module from "node:module";
 
+/** The Node versions slipway runs on: package.json's `engines.node`. */
+const SUPPORTED = "^22.19.0 || >=24";
+
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+if (!(major >= 24 || (major === 22 && minor >= 19))) {
+  process.stderr.write(
+    `error: slipway needs Node ${SUPPORTED}, but ${process.execPath} is ${process.version}\n`,
+  );
+  process.exit(1);
+}
+
+// Node's on-disk cache of compiled modules (in the OS temp dir; NODE_COMPILE_CACHE moves it,
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off): every start after the first skips most of its compile work.
+module.enableCompileCache();
+
+const { main } = await import("./cli/main.ts");
 // Exit as soon as the command is done: an engine client may keep an idle keep-alive socket open. Output to pipes,
 // files and terminals is written synchronously on POSIX, so nothing is lost.
 process.exit(await main(process.argv));

@@ -23,6 +23,7 @@ export type {
   JobHandle,
   LogOptions,
   LogStream,
+  LogEntry,
   Plan,
   SubmitOptions,
 } from "./executors/types.ts";

@@ -1,4 +1,5 @@
 import { buildExecutor } from "./build-executor.ts";
+import { noKeyNotice } from "./env/tracking-env.ts";
 import { checkCapabilities } from "./executors/check-capabilities.ts";
 import type { Executor } from "./executors/executor-module.ts";
 import { submitJob } from "./executors/submit-job.ts";
@@ -8,6 +9,7 @@ import type { Recipe } from "./job/recipe.ts";
 import { runtimeOf, type Runtime, type RuntimeOptions } from "./runtime.ts";
 import type { ProfileChoice } from "./select-profile.ts";
 import type { JobRecord } from "./store/job-record.ts";
+import { firstToday } from "./store/notice-stamps.ts";
 
 /**
  * Where and how to launch: a {@link ProfileChoice} and {@link RuntimeOptions}, plus `detach` and `onNotice`.
@@ -86,6 +88,7 @@ export async function launch(recipe: Recipe, options: LaunchOptions = {}): Promi
     job,
     status: () => handle.status(),
     logs: (logOptions) => handle.logs(logOptions),
+    logEntries: (logOptions) => handle.logEntries(logOptions),
     cancel: () => handle.cancel(),
     wait: (waitOptions) => handle.wait(waitOptions),
   };
@@ -112,8 +115,13 @@ async function prepare(
 ): Promise<{ executor: Executor; job: Job; plan: Plan }> {
   const executor = await buildExecutor(options.profile, { ...options, connections: runtime.connections });
   const notify = options.onNotice ?? ((message: string) => process.stderr.write(`slipway: ${message}\n`));
-  for (const notice of [...executor.tracking.notices, ...executor.notices]) notify(notice);
   const { store } = runtime;
+  const { key } = executor.tracking;
+  const daily = key.status === "missing" ? noKeyNotice(key.reason, executor.profile.file) : undefined;
+  for (const notice of [...executor.tracking.notices, ...executor.notices]) {
+    if (notice === daily && !firstToday(store, `no-key ${executor.profile.file}`, new Date())) continue;
+    notify(notice);
+  }
   const job = buildJob(recipe, executor.profile, executor.tracking, {
     cwd: options.cwd ?? process.cwd(),
     now: new Date(),

@@ -1,14 +1,35 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
-import { paint } from "./output.ts";
+import { Argument, Command, Option } from "@commander-js/extra-typings";
+import type { Command as AnyCommand, CommanderError } from "commander";
+import { EXECUTOR_KINDS as EXECUTORS } from "../config/types.ts";
+import { JOB_STATES } from "../job/job-state.ts";
+import { endQuietlyOnClosedPipe } from "./closed-pipe.ts";
+import { SHELLS } from "./complete.ts";
+import { checkLaunchFlags, checkLogsFlags } from "./flag-checks.ts";
+import { note } from "./output.ts";
+import { parseSince } from "./since.ts";
+import { collect, count, oneOf } from "./option-parsers.ts";
+import { usageErrorOf } from "./usage-error.ts";
 
-const EXECUTORS = ["local", "docker", "slurm", "kubernetes", "ray"] as const;
 const LAUNCHER_NAMES = ["none", "torchrun"] as const;
+
+/** Commander's parse error, with the command it was parsing (for the hint). */
+class ParseFailure extends Error {
+  readonly error: CommanderError;
+  readonly command: AnyCommand;
+
+  constructor(error: CommanderError, command: AnyCommand) {
+    super(error.message);
+    this.error = error;
+    this.command = command;
+  }
+}
 
 /**
  * Runs the slipway CLI and returns its exit code. Command modules are imported when their command runs, so
  * `--help` loads nothing but the argument parser.
  */
 export async function main(rawArgv: readonly string[]): Promise<number> {
+  endQuietlyOnClosedPipe();
   // --debug works anywhere before "--" (commander alone would only take it before the subcommand).
   const end = rawArgv.includes("--") ? rawArgv.indexOf("--") : rawArgv.length;
   const debug = rawArgv.slice(0, end).includes("--debug");
@@ -19,14 +40,9 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .version("0.1.0")
     .option("--debug", "show stack traces of errors")
     .enablePositionalOptions()
-    .exitOverride()
-    .configureOutput({
-      outputError: (text, write) => {
-        write(paint("red", text, process.stderr));
-      },
-    });
+    .configureOutput({ outputError: () => undefined }); // printed by reportError, with a hint
 
-  program
+  const launch = program
     .command("launch")
     .description("launch a command as a job")
     .usage("[options] -- <command...>")
@@ -48,8 +64,16 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("-d, --detach", "print the job id and return; the job goes on")
     .option("-f, --follow", "with --detach: still stream the logs (Ctrl-C stops following, not the job)")
     .option("--json", "with --dry-run or --detach: print JSON")
+    .option(
+      "--no-fail-fast",
+      "keep waiting for a job whose pending reason cannot resolve (default: cancel it)",
+    )
     .passThroughOptions()
     .action(async (command, options) => {
+      checkLaunchFlags(command, options, {
+        dashDash: rawArgv.includes("--"),
+        longOptions: launch.options.flatMap((o) => (o.long === undefined ? [] : [o.long])),
+      });
       const { runLaunch } = await import("./commands/launch.ts");
       exitCode = await runLaunch(command, options);
     });
@@ -75,27 +99,75 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
       "for a job array: the task whose output to print (default: the first)",
       count("--index", 0),
     )
+    .option("--tail <n>", "print only the last <n> lines (then follow, with -f)", count("--tail", 0))
+    .option(
+      "--since <age|time>",
+      "only lines written since then: an age (30m, 2h) or a time",
+      (value: string) => parseSince("--since", value),
+    )
+    .option("--timestamps", "prefix each line with the time it was written")
+    .option("--json", "print one JSON object per line: stream, line, and time where known")
     .action(async (id, options) => {
+      await checkLogsFlags(id, options);
       const { runLogs } = await import("./commands/logs.ts");
       exitCode = await runLogs(id, options);
+    });
+
+  program
+    .command("wait")
+    .description("wait until jobs end; exit with the job's code, or the largest of their codes")
+    .argument("<ids...>", "job ids or unique prefixes")
+    .option("--json", "print one JSON line per job as it ends")
+    .action(async (ids, options) => {
+      const { runWait } = await import("./commands/wait.ts");
+      exitCode = await runWait(ids, options);
     });
 
   program
     .command("cancel")
     .description("stop a job (a no-op for a job that has ended)")
     .argument("<id>", "job id or a unique prefix")
-    .action(async (id) => {
+    .option("--json", "print JSON")
+    .action(async (id, options) => {
       const { runCancel } = await import("./commands/cancel.ts");
-      exitCode = await runCancel(id);
+      exitCode = await runCancel(id, options);
     });
 
   program
     .command("cleanup")
     .description("remove the containers of finished jobs (their logs are kept)")
     .argument("[ids...]", "jobs to clean up (default: every finished job)")
-    .action(async (ids) => {
+    .option("--json", "print JSON")
+    .action(async (ids, options) => {
       const { runCleanup } = await import("./commands/cleanup.ts");
-      exitCode = await runCleanup(ids);
+      exitCode = await runCleanup(ids, options);
+    });
+
+  program
+    .command("rm")
+    .description("remove ended jobs from the job store: record and logs (frees what they hold first)")
+    .argument("<ids...>", "jobs to remove (ids or unique prefixes)")
+    .option("--save-logs <dir>", "copy each job's logs to <dir>/<id>/ first")
+    .action(async (ids, options) => {
+      const { runRm } = await import("./commands/rm.ts");
+      exitCode = await runRm(ids, options);
+    });
+
+  program
+    .command("prune")
+    .description("remove every ended job matching the filters from the job store")
+    .option("--older-than <age>", "ended before this long ago (7d, 12h, 30m) or this time (2025-01-31)")
+    .option(
+      "--state <state>",
+      "only jobs in this state: succeeded, failed, cancelled (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option("--save-logs <dir>", "copy each job's logs to <dir>/<id>/ first")
+    .option("--dry-run", "list what would be removed")
+    .action(async (options) => {
+      const { runPrune } = await import("./commands/prune.ts");
+      exitCode = await runPrune(options);
     });
 
   program
@@ -104,9 +176,32 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .description("list jobs, newest first")
     .option("--json", "print JSON")
     .option("-a, --all", "show every job (default: the newest 20)")
-    .action(async (options) => {
+    .option(
+      "-s, --state <state>",
+      "only jobs in this state (repeatable, or a,b)",
+      oneOf("--state", JOB_STATES),
+      [],
+    )
+    .option("-p, --profile <name>", "only jobs of this profile (repeatable)", collect, [] as string[])
+    .option(
+      "-x, --executor <kind>",
+      "only jobs on this executor (repeatable)",
+      oneOf("--executor", EXECUTORS),
+      [],
+    )
+    .option("--since <when>", "only jobs created since: an age (30m, 2h, 7d) or a date", (value) =>
+      parseSince("--since", value),
+    )
+    .option("-w, --watch", "show the list again every few seconds until Ctrl-C")
+    .option(
+      "--interval <seconds>",
+      "with --watch: seconds between refreshes (default: 2)",
+      count("--interval", 1),
+    )
+    .action(async ({ interval, ...options }) => {
+      if (interval !== undefined && options.watch !== true) note("--interval is for --watch");
       const { runList } = await import("./commands/list.ts");
-      exitCode = await runList(options);
+      exitCode = await runList({ ...options, interval: interval ?? 2 });
     });
 
   program
@@ -132,34 +227,60 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
   program
     .command("schema")
     .description("print the JSON Schema of env.toml (for editor completion)")
+    .option("--json", "print JSON (what it prints anyway)")
     .action(async () => {
       const { runSchema } = await import("./commands/schema.ts");
       exitCode = await runSchema();
     });
 
+  program
+    .command("completion")
+    .description("print the shell completion script: source <(slipway completion bash)")
+    .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(SHELLS))
+    .action(async (shell) => {
+      const { runCompletion } = await import("./commands/completion.ts");
+      exitCode = await runCompletion(shell);
+    });
+
+  for (const command of program.commands as unknown as AnyCommand[]) {
+    if (!command.options.some((o) => o.long === "--config")) configNotRead(command);
+  }
+  for (const command of [program, ...program.commands] as unknown as AnyCommand[]) {
+    command.exitOverride((error) => {
+      throw new ParseFailure(error, command);
+    });
+  }
+
   try {
+    if (argv[2] === "__complete") {
+      // What the completion scripts call on TAB: candidates for the words typed so far, one a line.
+      const { complete } = await import("./complete.ts");
+      const candidates = await complete(program as unknown as AnyCommand, argv.slice(3));
+      process.stdout.write(candidates.map((c) => `${c}\n`).join(""));
+      return 0;
+    }
     await program.parseAsync(argv);
     return exitCode;
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander has printed its message (or the help/version text) already.
-      return error.exitCode;
+  } catch (caught) {
+    let error: unknown = caught;
+    if (caught instanceof ParseFailure) {
+      error = usageErrorOf(caught.error, caught.command);
+      if (error === undefined) return caught.error.exitCode; // help or version, printed already
     }
     const { reportError } = await import("./report-error.ts");
     return reportError(error, debug);
   }
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-/** A parser for an integer option of at least `min`. */
-function count(flag: string, min: number): (value: string) => number {
-  return (value) => {
-    if (!/^\d+$/.test(value) || Number(value) < min) {
-      throw new InvalidArgumentError(`${flag} takes a whole number ≥ ${min}, got "${value}"`);
-    }
-    return Number(value);
-  };
+/** A command that reads the job store, not env.toml: takes `--config` (as every command does) and says so. */
+function configNotRead(command: AnyCommand): void {
+  command
+    .addOption(
+      command.createOption("-c, --config <file>", "not used: this command reads the job store").hideHelp(),
+    )
+    .hook("preAction", (self) => {
+      if (self.opts<{ config?: string }>().config !== undefined) {
+        note(`${self.name()} reads the job store, not env.toml, so --config does nothing`);
+      }
+    });
 }

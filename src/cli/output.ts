@@ -7,14 +7,28 @@ export function paint(style: Style, text: string, stream: NodeJS.WriteStream = p
   return styleText(style, text, { stream });
 }
 
+/** The spinner on screen, if any: a message clears its line first and draws it again below. */
+let onScreen: { readonly draw: () => void } | undefined;
+
+function writeLine(line: string): void {
+  if (onScreen !== undefined) process.stderr.write("\r\x1b[2K");
+  process.stderr.write(`${line}\n`);
+  onScreen?.draw();
+}
+
 /** Writes a slipway message (not job output) to stderr. */
 export function say(message: string): void {
-  process.stderr.write(`${paint("dim", "slipway:", process.stderr)} ${message}\n`);
+  writeLine(`${paint("dim", "slipway:", process.stderr)} ${message}`);
 }
 
 /** Writes a warning (something was skipped or is wrong, but the command goes on) to stderr. */
 export function warn(message: string): void {
-  process.stderr.write(`${paint("yellow", "warning:", process.stderr)} ${message}\n`);
+  writeLine(`${paint("yellow", "warning:", process.stderr)} ${message}`);
+}
+
+/** Writes a note (a flag that does nothing here, and why) to stderr. */
+export function note(message: string): void {
+  writeLine(`${paint("cyan", "note:", process.stderr)} ${message}`);
 }
 
 /** Prints rows as an aligned table with a header; the last column is not padded. */
@@ -63,15 +77,26 @@ export function spinner(text: string): { update(text: string): void; stop(): voi
   draw();
   const timer = setInterval(draw, 80);
   timer.unref();
+  const self = { draw };
+  onScreen = self;
   return {
     update: (next) => {
       current = next;
     },
     stop: () => {
       clearInterval(timer);
+      if (onScreen === self) onScreen = undefined;
       process.stderr.write("\r\x1b[2K");
     },
   };
+}
+
+/** Cuts text to `width` characters at a word boundary, ending with "…" when something was cut. */
+export function cut(text: string, width: number): string {
+  if (text.length <= width) return text;
+  const room = text.slice(0, width - 1);
+  const space = room.lastIndexOf(" ");
+  return `${(space > 0 ? room.slice(0, space) : room).trimEnd()}…`;
 }
 
 /** "3.2 s", "4 min 05 s" */

@@ -1,13 +1,14 @@
 import { SlipwayError } from "../errors.ts";
 import { paint } from "./output.ts";
+import { UsageError } from "./usage-error.ts";
 
 /**
  * Prints an error for a person and returns the exit code: a slipway error (a user mistake or an outside failure)
- * shows its message and hint without a stack trace unless `--debug`; anything else is a bug and shows its stack.
+ * or a usage error (how slipway was called) shows its message and hint without a stack trace unless `--debug`; anything else is a bug and shows its stack.
  */
 export function reportError(error: unknown, debug: boolean): number {
   const err = process.stderr;
-  if (error instanceof SlipwayError) {
+  if (error instanceof SlipwayError || error instanceof UsageError) {
     err.write(`${paint("red", "error:", err)} ${error.message}\n`);
     if (error.hint !== undefined) err.write(`${paint("yellow", "hint:", err)} ${error.hint}\n`);
     if (debug && error.stack !== undefined) err.write(`${error.stack}\n`);

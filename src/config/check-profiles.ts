@@ -62,7 +62,7 @@ export function checkProfiles(
       Object.entries(table).filter(([k]) => k !== "executor" && k !== "extends"),
     );
     const hint = (key: string) => (kind === undefined ? undefined : otherExecutorsHint(kind, key));
-    const schema = kind === undefined ? commonProfileSchema : PROFILE_SCHEMAS[kind];
+    const schema = kind === undefined ? commonProfileSchema() : PROFILE_SCHEMAS[kind];
     const { data, issues: found } = checkTable(schema, rest, [name], hint);
     issues.push(...found);
     if (kind === undefined || !sound) continue;

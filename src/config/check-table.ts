@@ -41,7 +41,8 @@ export function checkTable<S extends z.ZodObject>(
   at: readonly PropertyKey[] | ((path: readonly PropertyKey[]) => readonly PropertyKey[]),
   unknownKeyHint: (key: string) => string | undefined = () => undefined,
 ): { data: z.output<S> | undefined; issues: ConfigIssue[] } {
-  const result = schema.safeParse(value, { error: humanMessage });
+  // jitless: each table is parsed once, so compiling zod's fast path (`new Function`) would cost more than it saves.
+  const result = schema.safeParse(value, { error: humanMessage, jitless: true });
   if (result.success) return { data: result.data, issues: [] };
   const place = typeof at === "function" ? at : (path: readonly PropertyKey[]) => [...at, ...path];
   const known = Object.keys(schema.shape);

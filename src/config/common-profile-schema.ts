@@ -46,8 +46,21 @@ export function executorField(kind: ExecutorKind) {
 /** Profile keys shared by every executor (they map to `ProfileBase` of types.ts). */
 export const COMMON_KEYS: ReadonlySet<string> = new Set(["executor", ...Object.keys(commonShape)]);
 
+let common: ReturnType<typeof buildCommonProfileSchema> | undefined;
+
+function buildCommonProfileSchema() {
+  return z.object(commonShape).partial();
+}
+
 /**
  * Checks the common keys of a profile whose executor is unknown, without complaining about other keys (which cannot
- * be judged without an executor).
+ * be judged without an executor). Built on first use: only a profile without a known executor needs it.
+ *
+ * @example
+ * ```ts
+ * commonProfileSchema().safeParse({ nodes: 2, image: "x" }).success; // true: `image` is not judged here
+ * ```
  */
-export const commonProfileSchema = z.object(commonShape).partial();
+export function commonProfileSchema() {
+  return (common ??= buildCommonProfileSchema());
+}

@@ -8,8 +8,7 @@ import { rayProfileSchema } from "./ray-profile-schema.ts";
 import { slurmProfileSchema } from "./slurm-profile-schema.ts";
 import { EXECUTOR_KINDS, type ExecutorKind } from "./types.ts";
 
-/** The schema of each executor's profile table. */
-export const PROFILE_SCHEMAS = {
+const BUILDERS = {
   local: localProfileSchema,
   docker: dockerProfileSchema,
   slurm: slurmProfileSchema,
@@ -17,8 +16,38 @@ export const PROFILE_SCHEMAS = {
   ray: rayProfileSchema,
 } as const;
 
+type ProfileSchemas = { readonly [K in ExecutorKind]: ReturnType<(typeof BUILDERS)[K]> };
+
+const built: { -readonly [K in ExecutorKind]?: ProfileSchemas[K] } = {};
+
+function schemaOf<K extends ExecutorKind>(kind: K): ProfileSchemas[K] {
+  return (built[kind] ??= BUILDERS[kind]() as ProfileSchemas[K]);
+}
+
+/**
+ * The schema of each executor's profile table, each built on first use: a launch validates its own executor's
+ * profiles only, so it never pays for building the other schemas (zod schemas are costly to build at start-up).
+ */
+export const PROFILE_SCHEMAS: ProfileSchemas = {
+  get local() {
+    return schemaOf("local");
+  },
+  get docker() {
+    return schemaOf("docker");
+  },
+  get slurm() {
+    return schemaOf("slurm");
+  },
+  get kubernetes() {
+    return schemaOf("kubernetes");
+  },
+  get ray() {
+    return schemaOf("ray");
+  },
+};
+
 /** A profile table of executor `K` after validation, `${env:…}` not yet resolved. */
-export type RawProfileOf<K extends ExecutorKind> = z.output<(typeof PROFILE_SCHEMAS)[K]>;
+export type RawProfileOf<K extends ExecutorKind> = z.output<ProfileSchemas[K]>;
 
 /** A profile table of any executor after validation. */
 export type RawProfile = RawProfileOf<ExecutorKind>;

@@ -7,23 +7,27 @@ function isHttpUrl(value: string): boolean {
 }
 
 /** A `ray` profile as written; `memory` here is Ray's entrypoint memory in bytes. */
-export const rayProfileSchema = z
-  .strictObject({
-    executor: executorField("ray"),
-    ...commonShape,
-    address: formatted(isHttpUrl, 'an http(s) URL such as "http://ray-head:8265"').describe(
-      "Ray dashboard / Jobs API address, e.g. http://ray-head:8265 (required).",
-    ),
-    token: str().describe("Bearer token for the Ray Jobs API; treated as a secret. Prefer ${env:RAY_TOKEN}."),
-    working_dir: str().describe("Local directory uploaded as the job's runtime_env working_dir."),
-    num_cpus: num(0).describe("CPUs reserved for the entrypoint."),
-    num_gpus: num(0).describe("GPUs reserved for the entrypoint."),
-    memory: int(0).describe(
-      "Memory reserved for the entrypoint, in bytes (replaces the size string of other executors).",
-    ),
-    resources: z.record(z.string(), num(0)).describe("Custom Ray resources reserved for the entrypoint."),
-    pip: z.array(str()).describe("pip packages for the job's runtime_env."),
-    excludes: z.array(str()).describe("Paths left out of the uploaded working_dir."),
-  })
-  .partial()
-  .describe("Profile submitting the job to a Ray cluster's Jobs API.");
+export function rayProfileSchema() {
+  return z
+    .strictObject({
+      executor: executorField("ray"),
+      ...commonShape,
+      address: formatted(isHttpUrl, 'an http(s) URL such as "http://ray-head:8265"').describe(
+        "Ray dashboard / Jobs API address, e.g. http://ray-head:8265 (required).",
+      ),
+      token: str().describe(
+        "Bearer token for the Ray Jobs API; treated as a secret. Prefer ${env:RAY_TOKEN}.",
+      ),
+      working_dir: str().describe("Local directory uploaded as the job's runtime_env working_dir."),
+      num_cpus: num(0).describe("CPUs reserved for the entrypoint."),
+      num_gpus: num(0).describe("GPUs reserved for the entrypoint."),
+      memory: int(0).describe(
+        "Memory reserved for the entrypoint, in bytes (replaces the size string of other executors).",
+      ),
+      resources: z.record(z.string(), num(0)).describe("Custom Ray resources reserved for the entrypoint."),
+      pip: z.array(str()).describe("pip packages for the job's runtime_env."),
+      excludes: z.array(str()).describe("Paths left out of the uploaded working_dir."),
+    })
+    .partial()
+    .describe("Profile submitting the job to a Ray cluster's Jobs API.");
+}

@@ -25,6 +25,11 @@ export interface TrackingOverrides {
   readonly notes?: string;
   /** Make the run resumable: `true` uses the slipway job id as the W&B run id, or give the run id. */
   readonly resume?: boolean | { readonly runId: string };
+  /**
+   * The W&B run id of rank 0 (`WANDB_RUN_ID`). Default: the slipway job id, so the run's URL is known at launch;
+   * `false` sets none (for a script that calls `wandb.init()` more than once, each run getting its own id).
+   */
+  readonly runId?: string | false;
 }
 
 /**
@@ -134,9 +139,23 @@ export function resolveTrackingEnv(options: ResolveTrackingOptions): TrackingEnv
         });
       }
       vars["WANDB_MODE"] = "offline";
-      notices.push(`W&B: ${detection.reason}; jobs run with WANDB_MODE=offline`);
+      notices.push(noKeyNotice(detection.reason, file));
       return { vars, key: { status: "missing", reason: detection.reason }, notices };
   }
+}
+
+/**
+ * The notice of a launch that found no W&B key and runs offline, with how to silence it. `launch()` shows it once a
+ * day per env.toml.
+ *
+ * @example
+ * ```ts
+ * noKeyNotice("no API key: WANDB_API_KEY is unset", "/repo/env.toml");
+ * // 'W&B: no API key: WANDB_API_KEY is unset; jobs run with WANDB_MODE=offline (said once a day; mode = "offline" under [wandb] in /repo/env.toml silences it)'
+ * ```
+ */
+export function noKeyNotice(reason: string, file: string): string {
+  return `W&B: ${reason}; jobs run with WANDB_MODE=offline (said once a day; mode = "offline" under [wandb] in ${file} silences it)`;
 }
 
 /**
@@ -166,6 +185,12 @@ export function jobTrackingEnv(
     }
     rankZero["WANDB_RUN_ID"] = runId;
     rankZero["WANDB_RESUME"] = "allow";
+  } else if (typeof overrides.runId === "string") {
+    const problem = runIdProblem(overrides.runId);
+    if (problem !== undefined) {
+      throw new SlipwayError("TRACKING_INVALID", `recipe.tracking.runId "${overrides.runId}" ${problem}`);
+    }
+    rankZero["WANDB_RUN_ID"] = overrides.runId;
   }
   return { vars, rankZero };
 }

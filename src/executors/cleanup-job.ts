@@ -24,7 +24,9 @@ export async function cleanupJob(
   if (record.cleanedAt !== undefined) return { cleaned: false, message: "already cleaned up (logs kept)" };
   const handle = new TrackedHandle(record, { store: context.store, engineFor });
   const status = await handle.status();
-  if (!isTerminal(status)) return { cleaned: false, message: `still ${status.state}; cancel it first` };
+  if (!isTerminal(status)) {
+    return { cleaned: false, message: `still ${status.state}; cancel it first`, active: true };
+  }
   if (handle.record.nativeId === "")
     return { cleaned: false, message: "never submitted; nothing to clean up" };
   const engine = await engineFor(handle.record);

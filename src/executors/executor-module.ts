@@ -42,7 +42,7 @@ import type { JobStatus } from "../job/job-state.ts";
 import type { JobFiles } from "../store/job-files.ts";
 import type { JobStore } from "../store/job-store.ts";
 import type { Connections } from "../transport/connections.ts";
-import type { Capabilities, CleanupResult, LogOptions, Plan, SubmitOptions } from "./types.ts";
+import type { Capabilities, CleanupResult, LogEntry, LogOptions, Plan, SubmitOptions } from "./types.ts";
 
 /** The resolved profile of one executor kind. */
 export type ProfileOf<K extends ExecutorKind> = Extract<ResolvedProfile, { readonly executor: K }>;
@@ -174,6 +174,11 @@ export interface JobEngine {
   stop(): Promise<void>;
   /** The job's logs while the engine still has them: what is there now, or (`follow`) until `isDone()`. */
   logs(options: LogOptions, isDone: () => Promise<boolean>): AsyncIterable<string>;
+  /**
+   * The same logs tagged with their stream, in write order (and with times where the engine records them); absent
+   * where the engine keeps the streams apart (the core then reads `logs` per stream).
+   */
+  entries?(options: LogOptions, isDone: () => Promise<boolean>): AsyncIterable<LogEntry>;
   /** Frees what a finished job holds on the engine, saving its logs first; absent when there is nothing to free. */
   cleanup?(save: LogSaver): Promise<CleanupResult>;
   /** Resolves when the job may have changed, or after `ms` at most (default: a plain sleep of `ms`). */

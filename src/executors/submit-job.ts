@@ -87,5 +87,6 @@ export function initialRecord(executor: Pick<Executor, "profile">, job: Job, pla
     plan: JSON.parse(JSON.stringify(plan)) as unknown,
     detail: {},
     launchedBy: { pid: process.pid, startTime: processStartTime(process.pid) ?? "" },
+    wandbUrl: job.wandbUrl,
   };
 }

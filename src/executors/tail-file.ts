@@ -100,3 +100,49 @@ class LineReader {
     this.#handle = undefined;
   }
 }
+
+/**
+ * The lines of two streams, tagged, in the order they arrive (for engines that keep stdout and stderr apart).
+ *
+ * @example
+ * ```ts
+ * for await (const entry of mergeStreams({ stdout: read("stdout"), stderr: read("stderr") })) console.log(entry);
+ * ```
+ */
+export async function* mergeStreams(sources: {
+  readonly stdout?: AsyncIterable<string> | undefined;
+  readonly stderr?: AsyncIterable<string> | undefined;
+}): AsyncGenerator<{ stream: "stdout" | "stderr"; line: string }> {
+  type Next = { stream: "stdout" | "stderr"; result: IteratorResult<string> };
+  const iterators = new Map<"stdout" | "stderr", AsyncIterator<string>>();
+  for (const stream of ["stdout", "stderr"] as const) {
+    const source = sources[stream];
+    if (source !== undefined) iterators.set(stream, source[Symbol.asyncIterator]());
+  }
+  const pending = new Map<"stdout" | "stderr", Promise<Next>>();
+  const pull = (stream: "stdout" | "stderr", iterator: AsyncIterator<string>): void => {
+    pending.set(
+      stream,
+      iterator.next().then((result) => ({ stream, result })),
+    );
+  };
+  for (const [stream, iterator] of iterators) pull(stream, iterator);
+  try {
+    while (pending.size > 0) {
+      const { stream, result } = await Promise.race(pending.values());
+      if (result.done === true) {
+        pending.delete(stream);
+        continue;
+      }
+      yield { stream, line: result.value };
+      const iterator = iterators.get(stream);
+      if (iterator !== undefined) pull(stream, iterator);
+    }
+  } finally {
+    await Promise.all(
+      [...iterators.values()].map(async (iterator) => {
+        await iterator.return?.();
+      }),
+    );
+  }
+}

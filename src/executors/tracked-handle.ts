@@ -7,8 +7,8 @@ import type { JobFiles } from "../store/job-files.ts";
 import type { JobRecord } from "../store/job-record.ts";
 import type { JobStore } from "../store/job-store.ts";
 import type { JobEngine } from "./executor-module.ts";
-import { tailFiles } from "./tail-file.ts";
-import type { JobHandle, LogOptions } from "./types.ts";
+import { mergeStreams, tailFiles } from "./tail-file.ts";
+import type { JobHandle, LogEntry, LogOptions } from "./types.ts";
 
 /** What a tracked handle needs besides its record: the store and a way to build the job's engine. */
 export interface TrackedHandleDeps {
@@ -122,6 +122,24 @@ export class TrackedHandle implements JobHandle {
     yield* engine.logs(options, async () => isTerminal(await this.status()));
   }
 
+  async *logEntries(options: LogOptions = {}): AsyncGenerator<LogEntry> {
+    if (this.#record.cleanedAt !== undefined || this.#record.nativeId === "") {
+      yield* this.#savedEntries(options);
+      return;
+    }
+    const engine = await this.#engineNow();
+    const isDone = async (): Promise<boolean> => isTerminal(await this.status());
+    if (engine.entries !== undefined) {
+      yield* engine.entries(options, isDone);
+      return;
+    }
+    // The engine keeps the streams apart: read both at once, as they come.
+    const wanted = options.stream ?? "all";
+    const read = (stream: "stdout" | "stderr"): AsyncIterable<string> | undefined =>
+      wanted === "all" || wanted === stream ? engine.logs({ ...options, stream }, isDone) : undefined;
+    yield* mergeStreams({ stdout: read("stdout"), stderr: read("stderr") });
+  }
+
   /** The latest record as this handle knows it. */
   get record(): JobRecord {
     return this.#record;
@@ -137,6 +155,16 @@ export class TrackedHandle implements JobHandle {
       streams.map((stream) => ({ path: this.#files.log(stream, index) })),
       { follow: false, isDone: () => Promise.resolve(true) },
     );
+  }
+
+  async *#savedEntries(options: LogOptions): AsyncGenerator<LogEntry> {
+    const done = { follow: false, isDone: () => Promise.resolve(true) };
+    const index = options.index ?? this.#firstSavedIndex();
+    for (const stream of ["stdout", "stderr"] as const) {
+      if (options.stream === (stream === "stdout" ? "stderr" : "stdout")) continue;
+      for await (const line of tailFiles([{ path: this.#files.log(stream, index) }], done))
+        yield { stream, line };
+    }
   }
 
   // An array job's logs were saved per task: without an index, the first task's (as the engine would show them).

@@ -33,6 +33,22 @@ export interface LogOptions {
 }
 
 /**
+ * One line of a job's output, with the stream it was written to and, where the engine records it, when (ISO 8601).
+ * {@link JobHandle.logEntries} yields them in write order where the engine keeps it (local, Docker, Ray's merged log).
+ *
+ * @example
+ * ```ts
+ * const entry: LogEntry = { stream: "stderr", line: "loss=0.31", time: "2026-12-04T18:56:23.120Z" };
+ * ```
+ */
+export interface LogEntry {
+  readonly stream: "stdout" | "stderr";
+  readonly line: string;
+  /** When the line was written (ISO 8601, UTC); absent where the engine keeps no times (Slurm, Ray, Kubernetes). */
+  readonly time?: string;
+}
+
+/**
  * A submitted job: ask its status, read its logs, cancel it, wait for it. Works the same from the process that
  * launched the job and from any later one that reattached by id.
  *
@@ -49,6 +65,11 @@ export interface JobHandle {
   readonly nativeId: string;
   status(): Promise<JobStatus>;
   logs(options?: LogOptions): AsyncIterable<string>;
+  /**
+   * The job's lines tagged with their stream (and time, where the engine has it), in write order where the engine
+   * keeps it: local jobs and Docker do; Slurm keeps two files, read one after the other.
+   */
+  logEntries(options?: LogOptions): AsyncIterable<LogEntry>;
   /** Stops the job; a no-op for a job that already ended. Resolves to the status after cancelling. */
   cancel(): Promise<JobStatus>;
   /** Resolves when the job has ended. */
@@ -66,6 +87,8 @@ export interface JobHandle {
 export interface CleanupResult {
   readonly cleaned: boolean;
   readonly message: string;
+  /** Set when nothing was done because the job has not ended (a request to clean it up is then an error). */
+  readonly active?: true;
 }
 
 /**

@@ -45,6 +45,11 @@ export interface JobStatus {
   readonly raw: string;
   readonly exitCode: number | undefined;
   readonly reason: string | undefined;
+  /**
+   * Set on a pending status whose reason cannot resolve by waiting (more nodes than the partition has, an account
+   * that does not exist, more resources than any node of the cluster offers): what to change, as a hint.
+   */
+  readonly blocked?: string | undefined;
 }
 
 /** Whether a status is final: succeeded, failed or cancelled. */

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import type { ExecutorKind, Launcher, Resources } from "../config/types.ts";
 import { jobTrackingEnv, type TrackingEnv } from "../env/tracking-env.ts";
+import { wandbRunUrl } from "../env/wandb-run-url.ts";
 import { SlipwayError } from "../errors.ts";
 import type { JobState } from "./job-state.ts";
 import { isSecret, Secret } from "../secret.ts";
@@ -34,8 +35,10 @@ export interface Job {
   readonly workdir: string | undefined;
   /** The job's environment for every rank, by precedence: recipe env > profile env > tracking variables. */
   readonly env: Readonly<Record<string, string | Secret>>;
-  /** Variables only rank 0 receives (a resumable run's `WANDB_RUN_ID` and `WANDB_RESUME`). */
+  /** Variables only rank 0 receives (`WANDB_RUN_ID`, and `WANDB_RESUME` for a resumable or requeued run). */
   readonly rankZeroEnv: Readonly<Record<string, string>>;
+  /** The W&B run the job reports to, when known before it starts (online, entity, project and run id set). */
+  readonly wandbUrl: string | undefined;
   readonly resources: Resources;
   readonly launcher: Launcher;
   readonly image: string | undefined;
@@ -118,6 +121,11 @@ export function buildJob(
   checkCount("resources.gpusPerNode", gpusPerNode, 0);
   if (recipe.retries !== undefined) checkCount("retries", recipe.retries, 0);
   const workdir = recipe.workdir ?? profile.workdir;
+  const retries = recipe.retries ?? (profile.executor === "slurm" ? profile.settings.retries : 0);
+  const rankZeroEnv = {
+    ...trackingEnv.rankZero,
+    ...defaultRunId(id, env, trackingEnv.rankZero, recipe, retries),
+  };
   return {
     id,
     name: recipe.name,
@@ -127,7 +135,8 @@ export function buildJob(
     workdir:
       workdir === undefined ? undefined : isAbsolute(workdir) ? workdir : resolve(context.cwd, workdir),
     env,
-    rankZeroEnv: trackingEnv.rankZero,
+    rankZeroEnv,
+    wandbUrl: wandbRunUrl({ ...env, ...rankZeroEnv }, tracking.key),
     resources: {
       nodes,
       gpusPerNode,
@@ -151,6 +160,25 @@ export function buildJob(
     }),
     retries: recipe.retries,
   };
+}
+
+/**
+ * Rank 0's default W&B run id: the job id, so the run's URL is known at launch and the run is found from the job.
+ * None when the recipe or profile set `WANDB_RUN_ID`, asked for a run id or `runId: false`, for an array (its tasks
+ * would share one run) or with tracking disabled. A job that may be requeued also gets `WANDB_RESUME=allow`, so
+ * its next start continues the run instead of colliding with it.
+ */
+function defaultRunId(
+  id: string,
+  env: Readonly<Record<string, string | Secret>>,
+  rankZero: Readonly<Record<string, string>>,
+  recipe: Recipe,
+  retries: number,
+): Record<string, string> {
+  const asked = recipe.tracking?.runId !== undefined || rankZero["WANDB_RUN_ID"] !== undefined;
+  if (asked || env["WANDB_RUN_ID"] !== undefined || env["WANDB_MODE"] === "disabled") return {};
+  if (recipe.array !== undefined) return {};
+  return { WANDB_RUN_ID: id, ...(retries > 0 ? { WANDB_RESUME: "allow" } : {}) };
 }
 
 function commandOf(recipe: Recipe): readonly string[] {

@@ -54,6 +54,7 @@ export const jobRecordSchema = z.object({
   detail: z.record(z.string(), z.unknown()),
   launchedBy: launcherSchema.optional(),
   cleanedAt: timestamp.optional(),
+  wandbUrl: optionalText,
 });
 
 type Parsed = z.infer<typeof jobRecordSchema>;
@@ -95,4 +96,6 @@ export interface JobRecord {
   readonly launchedBy?: { readonly pid: number; readonly startTime: string } | undefined;
   /** When `slipway cleanup` freed the job's engine resources; logs are then read from the store. */
   readonly cleanedAt?: string | undefined;
+  /** The W&B run the job reports to, when it was known at launch. */
+  readonly wandbUrl?: string | undefined;
 }

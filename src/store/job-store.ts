@@ -5,6 +5,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
   type Stats,
@@ -98,6 +99,20 @@ export class JobStore {
     const updated = { ...this.read(id), ...patch };
     this.write(updated);
     return updated;
+  }
+
+  /**
+   * Deletes a job's directory — its record and every log kept here. Refuses what {@link JobStore.read} refuses (a
+   * symlink, a malformed id), so nothing outside the store can be removed.
+   */
+  remove(id: string): void {
+    this.read(id);
+    const { dir } = this.files(id);
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch (error) {
+      throw storeFailure(`cannot remove ${dir}`, dir, error);
+    }
   }
 
   /** Reads and checks a record; a missing job is `JOB_NOT_FOUND`, an unreadable one a {@link StoreError}. */

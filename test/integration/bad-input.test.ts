@@ -99,7 +99,7 @@ const CASES: readonly Case[] = [
     status: 0,
     stderr:
       'slipway: failed to read netrc file at {home}/.netrc: line 3: expected "login", "user", "account" or "password" in a machine entry\n' +
-      'slipway: W&B: no API key: WANDB_API_KEY is unset and {home}/.netrc could not be read (run "wandb login"); jobs run with WANDB_MODE=offline\n',
+      'slipway: W&B: no API key: WANDB_API_KEY is unset and {home}/.netrc could not be read (run "wandb login"); jobs run with WANDB_MODE=offline (said once a day; mode = "offline" under [wandb] in {config} silences it)\n',
   },
   {
     name: "key with whitespace",

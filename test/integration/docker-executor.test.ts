@@ -156,16 +156,17 @@ describeWithEngine("docker executor on a real dockerd", dockerDaemon(), (socket)
     expect((await job.wait()).state).toBe("succeeded");
     const lines = await collect(job.logs({ stream: "stdout" }));
     const md5 = createHash("md5").update(CANARY_KEY).digest("hex");
-    expect(lines.slice(0, 6)).toEqual([
+    expect(lines.slice(0, 7)).toEqual([
       "WANDB_ENTITY=tests",
       "WANDB_MODE=online",
       `WANDB_NAME=${job.id}`,
       "WANDB_PROJECT=dock",
       "WANDB_RUN_GROUP=g1",
+      `WANDB_RUN_ID=${job.id}`,
       "WANDB_TAGS=a,b",
     ]);
-    expect(lines[6]).toBe(`${md5}  -`);
-    expect(lines[7]).toMatch(/^-r-------- .* \/run\/secrets\/slipway-env$/);
+    expect(lines[7]).toBe(`${md5}  -`);
+    expect(lines[8]).toMatch(/^-r-------- .* \/run\/secrets\/slipway-env$/);
   });
 
   it("canary: the key is in no docker inspect output, stored container config, host file, argv or dry run", async () => {

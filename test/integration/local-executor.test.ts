@@ -59,6 +59,7 @@ describe("local executor on real processes", () => {
       WANDB_ENTITY: "tests",
       WANDB_MODE: "offline",
       WANDB_NAME: job.id,
+      WANDB_RUN_ID: job.id,
     });
   });
 

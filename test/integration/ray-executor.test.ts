@@ -191,7 +191,7 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
     expect(launched.status, launched.stderr).toBe(0);
     const id = launched.stdout.trim();
     expect(jobLines(runCli(["logs", "-f", id], opts).stdout.split("\n"))).toContain("hello from working_dir");
-    expect(runCli(["status", id], opts).stdout).toMatch(/state\s+succeeded \(SUCCEEDED\)/);
+    expect(runCli(["status", id], opts).stdout).toMatch(/^state\s+succeeded$/m);
     expect(runCli(["cleanup", id], opts).stderr).toContain(`${id}: deleted from Ray (log kept)`);
     expect(runCli(["logs", id], opts).stdout).toContain("hello from working_dir");
   });

@@ -1,16 +1,21 @@
 import { TERMINAL_STATES } from "../../job/job-state.ts";
 import { getJob } from "../../jobs.ts";
-import { say } from "../output.ts";
+import { printJson, say } from "../output.ts";
 
 /** `slipway cancel <id>`: idempotent; cancelling a finished job says so and succeeds. */
-export async function runCancel(id: string): Promise<number> {
+export async function runCancel(id: string, flags: { readonly json?: true } = {}): Promise<number> {
   const job = await getJob(id);
   const before = await job.status();
   if (TERMINAL_STATES.has(before.state)) {
-    say(`${job.id} already ended (${before.state}); nothing to cancel`);
+    if (flags.json === true) printJson({ id: job.id, ...before, alreadyEnded: true });
+    else say(`${job.id} already ended (${before.state}); nothing to cancel`);
     return 0;
   }
   const after = await job.cancel();
+  if (flags.json === true) {
+    printJson({ id: job.id, ...after, alreadyEnded: false });
+    return 0;
+  }
   say(
     `${job.id} ${after.state}${after.reason === undefined || after.state === "cancelled" ? "" : ` (${after.reason})`}`,
   );

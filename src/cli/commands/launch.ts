@@ -1,5 +1,4 @@
 import { basename } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { ExecutorKind, Launcher } from "../../config/types.ts";
 import { SlipwayError } from "../../errors.ts";
 import type { JobHandle, JobStatus } from "../../executors/types.ts";
@@ -7,6 +6,7 @@ import { dryRun, launch } from "../../launch.ts";
 import type { Recipe } from "../../job/recipe.ts";
 import { duration, paint, printJson, say, spinner } from "../output.ts";
 import { pipeLogs } from "./pipe-logs.ts";
+import { watchStart } from "./watch-start.ts";
 
 export interface LaunchFlags {
   readonly profile?: string;
@@ -26,6 +26,8 @@ export interface LaunchFlags {
   readonly detach?: true;
   readonly follow?: true;
   readonly json?: true;
+  /** Cancel a foreground job whose pending reason cannot resolve by waiting (default on; `--no-fail-fast`). */
+  readonly failFast?: boolean;
 }
 
 /** `slipway launch`: returns the job's exit code when it runs in the foreground. */
@@ -72,39 +74,88 @@ export async function runLaunch(command: readonly string[], flags: LaunchFlags):
   } finally {
     spin.stop();
   }
+  const tracked = job.job.wandbUrl === undefined ? "" : `, W&B run ${job.job.wandbUrl}`;
+  const where = `on profile ${job.job.profile} (${job.executor} ${job.nativeId})${tracked}`;
   if (flags.detach === true) {
-    if (flags.json === true) printJson({ id: job.id, executor: job.executor, nativeId: job.nativeId });
+    if (flags.json === true)
+      printJson({ id: job.id, executor: job.executor, nativeId: job.nativeId, wandbUrl: job.job.wandbUrl });
     else {
       process.stdout.write(`${job.id}\n`);
-      say(
-        `launched ${job.id} on profile ${job.job.profile} (${job.executor} ${job.nativeId}); it goes on without you`,
-      );
+      say(`launched ${job.id} ${where}; it goes on without you`);
       say(
         `follow it: slipway logs -f ${job.id}   status: slipway status ${job.id}   stop: slipway cancel ${job.id}`,
       );
+    }
+    // One look at once, so a job that can never start says so now rather than in an hour.
+    const first = await job.status().catch(() => undefined);
+    if (first?.blocked !== undefined) {
+      warnBlocked(job.id, first.reason ?? first.raw, first.blocked, `slipway cancel ${job.id} stops it`);
     }
     if (flags.follow !== true) return 0;
     await followUntilInterrupted(job);
     return 0;
   }
-  say(
-    `launched ${job.id} on profile ${job.job.profile} (${job.executor} ${job.nativeId}); Ctrl-C cancels it`,
-  );
-  const status = await runInForeground(job);
+  say(`launched ${job.id} ${where}; Ctrl-C cancels it`);
+  const { status, ran, blocked } = await runInForeground(job, flags.failFast !== false);
   const took = duration(Date.now() - started);
-  const summary = `${job.id} ${status.state}${status.exitCode === undefined ? "" : ` (exit ${status.exitCode})`} after ${took}`;
+  if (blocked !== undefined && status.state !== "running" && status.state !== "succeeded") {
+    // Cancelled by --fail-fast: a request that cannot be met is a mistake to fix, as a refused launch would be.
+    const err = process.stderr;
+    err.write(`${paint("red", "error:", err)} ${job.id} can never start: ${blocked.reason ?? blocked.raw}\n`);
+    err.write(
+      `${paint("yellow", "hint:", err)} ${blocked.blocked}; ${
+        status.state === "cancelled"
+          ? "it was cancelled"
+          : `cancel requested (${status.reason ?? status.state})`
+      } (--no-fail-fast waits instead)\n`,
+    );
+    return 2;
+  }
   say(
     status.state === "succeeded"
-      ? paint("green", summary, process.stderr)
-      : paint("red", summary, process.stderr),
+      ? paint("green", summaryOf(job.id, status, ran, took), process.stderr)
+      : paint("red", summaryOf(job.id, status, ran, took), process.stderr),
   );
   return exitCodeOf(status);
 }
 
-/** Streams the job's output until it ends; the first Ctrl-C cancels the job, a second one leaves at once. */
-async function runInForeground(job: JobHandle): Promise<JobStatus> {
+/**
+ * The last line of a foreground launch. An exit code is shown only for a job that ran and ended by itself: a job
+ * cancelled before it started never had one, whatever its engine reports.
+ *
+ * @example
+ * ```ts
+ * summaryOf("a-k3j9x2", { state: "cancelled", raw: "CANCELLED", exitCode: 0, reason: undefined }, false, "3.0 s");
+ * // "a-k3j9x2 cancelled before it started, after 3.0 s"
+ * ```
+ */
+export function summaryOf(id: string, status: JobStatus, ran: boolean, took: string): string {
+  if (status.state === "cancelled") {
+    return ran ? `${id} cancelled after ${took}` : `${id} cancelled before it started, after ${took}`;
+  }
+  const ended = status.state === "succeeded" || status.state === "failed";
+  const code = ended && status.exitCode !== undefined ? ` (exit ${status.exitCode})` : "";
+  return `${id} ${status.state}${code} after ${took}`;
+}
+
+function warnBlocked(id: string, reason: string, blocked: string, then: string): void {
+  const err = process.stderr;
+  err.write(`${paint("yellow", "warning:", err)} ${id} can never start as it is: ${reason}\n`);
+  err.write(`${paint("yellow", "hint:", err)} ${blocked}; ${then}\n`);
+}
+
+/**
+ * Streams the job's output until it ends; the first Ctrl-C cancels the job, a second one leaves at once. While the
+ * job waits to start, the elapsed time and the reason are shown; with `failFast`, a reason that cannot resolve by
+ * waiting cancels the job at once.
+ */
+async function runInForeground(
+  job: JobHandle,
+  failFast: boolean,
+): Promise<{ status: JobStatus; ran: boolean; blocked: (JobStatus & { blocked: string }) | undefined }> {
   const stopFollowing = new AbortController();
   let cancelling: Promise<JobStatus> | undefined;
+  let blocked: (JobStatus & { blocked: string }) | undefined;
   const onInterrupt = (): void => {
     if (cancelling !== undefined) {
       say(`leaving without waiting; the job may still be stopping: slipway status ${job.id}`);
@@ -115,32 +166,30 @@ async function runInForeground(job: JobHandle): Promise<JobStatus> {
   };
   process.on("SIGINT", onInterrupt);
   process.on("SIGTERM", onInterrupt);
-  const watching = watchPending(job, stopFollowing.signal);
+  const watch = watchStart(job, {
+    signal: stopFollowing.signal,
+    onBlocked: (status) => {
+      blocked = status;
+      if (!failFast) {
+        warnBlocked(job.id, status.reason ?? status.raw, status.blocked, "waiting anyway (--no-fail-fast)");
+        return;
+      }
+      say(`cancelling ${job.id}: it can never start (${status.reason ?? status.raw})`);
+      // It never ran, so it has no output to wait for: stop following once the cancel has an answer.
+      cancelling ??= job.cancel().finally(() => {
+        stopFollowing.abort();
+      });
+    },
+  });
   try {
-    await pipeLogs(job, { follow: true, signal: stopFollowing.signal });
-    return await (cancelling ?? job.wait());
+    const lines = await pipeLogs(job, { follow: true, signal: stopFollowing.signal });
+    const status = await (cancelling ?? job.wait());
+    return { status, ran: watch.ran() || lines > 0, blocked: failFast ? blocked : undefined };
   } finally {
     stopFollowing.abort();
-    await watching;
+    await watch.done;
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onInterrupt);
-  }
-}
-
-/** While the job waits for its engine (resources, image, runtime env), says why, each time the reason changes. */
-async function watchPending(job: JobHandle, signal: AbortSignal): Promise<void> {
-  let said: string | undefined;
-  for (;;) {
-    await sleep(2000, undefined, { signal }).catch(() => undefined);
-    if (signal.aborted) return;
-    const status = await job.status().catch(() => undefined);
-    if (status === undefined || status.state !== "pending") {
-      if (status !== undefined && status.state !== "unknown") return;
-      continue;
-    }
-    const reason = status.reason ?? status.raw;
-    if (reason !== said) say(`${job.id} is pending: ${reason}`);
-    said = reason;
   }
 }
 

@@ -1,6 +1,7 @@
 import { attachJob } from "../../executors/registry.ts";
 import { runtimeOf } from "../../runtime.ts";
 import { age, paint, printJson } from "../output.ts";
+import { nativeLabel } from "./native-label.ts";
 import { stateColour } from "./state-colour.ts";
 
 /** `slipway status [id]` */
@@ -13,19 +14,19 @@ export async function runStatus(id: string | undefined, flags: { readonly json?:
     printJson({ ...record, ...status });
     return 0;
   }
+  // The engine's own word only where it says more than the state: "succeeded (COMPLETED)", not "running (running)".
+  const raw = status.raw === "" || status.raw.toLowerCase() === status.state ? "" : ` (${status.raw})`;
   const rows: [string, string][] = [
     ["job", record.id],
-    ["state", `${paint(stateColour(status.state), status.state)} (${status.raw})`],
+    ["state", `${paint(stateColour(status.state), status.state)}${raw}`],
     ...(status.exitCode === undefined ? [] : [["exit code", String(status.exitCode)] as [string, string]]),
     ...(status.reason === undefined ? [] : [["reason", status.reason] as [string, string]]),
-    [
-      "profile",
-      `${record.profile} (${record.executor}${record.nativeId === "" ? "" : ` ${record.nativeId}`})`,
-    ],
+    ["profile", `${record.profile} (${record.executor} ${nativeLabel(record.executor, record.nativeId)})`],
     ["command", record.command.join(" ")],
     ["created", `${record.createdAt} (${age(record.createdAt)})`],
     ...(record.endedAt === undefined ? [] : [["ended", record.endedAt] as [string, string]]),
     ["logs", `slipway logs ${record.id}`],
+    ...(record.wandbUrl === undefined ? [] : [["W&B run", record.wandbUrl] as [string, string]]),
   ];
   const width = Math.max(...rows.map(([key]) => key.length));
   process.stdout.write(`${rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join("\n")}\n`);

@@ -7,7 +7,7 @@ import type { JobStatus } from "../../job/job-state.ts";
 import type { JobFiles } from "../../store/job-files.ts";
 import type { JobEngine, LogSaver } from "../executor-module.ts";
 import { tailFiles } from "../tail-file.ts";
-import type { CleanupResult, LogOptions } from "../types.ts";
+import type { CleanupResult, LogEntry, LogOptions } from "../types.ts";
 import { registerWait, type WaitCondition } from "./container-wait.ts";
 import { dockerApiError, statusCodeOf, unreadableAnswer, type DockerRequest } from "./docker-api-error.ts";
 import { dockerClient, type DockerClient } from "./docker-client.ts";
@@ -174,6 +174,58 @@ export function dockerEngine(
       }
     },
 
+    async *entries(options: LogOptions): AsyncGenerator<LogEntry> {
+      const wanted = options.stream ?? "all";
+      const request = {
+        method: "GET",
+        path: `/containers/${id}/logs`,
+        what: `read the logs of container ${short}`,
+      };
+      const container = await containerOf();
+      // The daemon keeps both streams in one log with a time per line: asked together, they come in write order.
+      const streams = { stdout: wanted !== "stderr", stderr: wanted !== "stdout", timestamps: true };
+      let source: Buffer | NodeJS.ReadableStream;
+      try {
+        source =
+          options.follow === true
+            ? await container.logs({ follow: true, ...streams })
+            : await container.logs({ follow: false, ...streams });
+      } catch (error) {
+        if (statusCodeOf(error) !== 404) throw fail(request, error);
+        const saved = (["stdout", "stderr"] as const).filter((stream) => streams[stream]);
+        for (const stream of saved) {
+          for await (const line of tailFiles([{ path: files.log(stream) }], {
+            follow: false,
+            isDone: () => Promise.resolve(true),
+          })) {
+            yield { stream, line };
+          }
+        }
+        return;
+      }
+      const frames = new LogFrames();
+      const pick = (lines: StreamLine[]): LogEntry[] =>
+        lines.filter((line) => streams[line.stream]).map((line) => timedEntry(line));
+      if (Buffer.isBuffer(source)) {
+        yield* pick([...frames.push(source), ...frames.end()]);
+        return;
+      }
+      const stream = source as NodeJS.ReadableStream & AsyncIterable<Buffer> & { destroy(): void };
+      const abort = (): void => {
+        stream.destroy();
+      };
+      options.signal?.addEventListener("abort", abort, { once: true });
+      try {
+        for await (const chunk of stream) yield* pick(frames.push(chunk));
+        yield* pick(frames.end());
+      } catch (error) {
+        if (options.signal?.aborted !== true) throw fail(request, error);
+      } finally {
+        options.signal?.removeEventListener("abort", abort);
+        stream.destroy();
+      }
+    },
+
     async cleanup(save: LogSaver): Promise<CleanupResult> {
       const container = await containerOf();
       let raw: unknown;
@@ -242,4 +294,15 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   } finally {
     timer.abort();
   }
+}
+
+/** A line the daemon prefixed with its time (`timestamps=true`: RFC 3339 with nanoseconds, then a space). */
+function timedEntry(line: StreamLine): LogEntry {
+  const match = /^(\d{4}-\d\d-\d\dT[\d:.]+Z) (.*)$/s.exec(line.text);
+  if (match === null) return { stream: line.stream, line: line.text };
+  const [, stamp = "", text = ""] = match;
+  const time = new Date(stamp);
+  return Number.isNaN(time.getTime())
+    ? { stream: line.stream, line: text }
+    : { stream: line.stream, line: text, time: time.toISOString() };
 }

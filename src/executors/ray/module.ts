@@ -12,6 +12,7 @@ import type {
 import type { Capabilities } from "../types.ts";
 import { planRay, type RayPlan } from "./plan.ts";
 import { RayClient } from "./ray-client.ts";
+import { entrypointDemand } from "./ray-demand.ts";
 import { rayDetailSchema, type RayDetail } from "./ray-detail.ts";
 import { rayEngine } from "./ray-engine.ts";
 import { renderRay } from "./render.ts";
@@ -47,7 +48,7 @@ export const rayModule: ExecutorModule<"ray", RayPlan, RayDetail> = {
   capabilities: RAY_CAPABILITIES,
   detail: rayDetailSchema,
   create: createRayExecutor,
-  engine: (job) => rayEngine(job.nativeId, job.files, () => clientOfRecord(job)),
+  engine: (job) => rayEngine(job.nativeId, job.files, () => clientOfRecord(job), job.detail.demand),
   async check(profile) {
     const { address, token } = profile.settings;
     try {
@@ -75,12 +76,13 @@ function createRayExecutor(
     async submit(plan: RayPlan): Promise<Submitted<RayDetail>> {
       const client = new RayClient({ address: plan.address, token: plan.token });
       await submitRay(plan, client);
+      const demand = entrypointDemand(plan.body);
       return {
         nativeId: plan.jobId,
         status: { state: "pending", raw: "PENDING", exitCode: undefined, reason: undefined },
-        detail: { address: plan.address, usesToken: plan.token !== undefined },
+        detail: { address: plan.address, usesToken: plan.token !== undefined, demand },
         // This process has the token already: no need to read the profile again.
-        engine: rayEngine(plan.jobId, context.store.files(plan.jobId), () => client),
+        engine: rayEngine(plan.jobId, context.store.files(plan.jobId), () => client, demand),
       };
     },
   };

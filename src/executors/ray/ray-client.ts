@@ -22,6 +22,15 @@ export type RayJobDetails = z.infer<typeof jobDetails>;
 const versionBody = z.looseObject({ ray_version: z.string() });
 const logsBody = z.looseObject({ logs: z.string() });
 const stopBody = z.looseObject({ stopped: z.boolean() });
+const nodesBody = z.looseObject({
+  data: z.looseObject({
+    result: z.looseObject({
+      result: z.array(
+        z.looseObject({ state: z.string(), resources_total: z.record(z.string(), z.number()).nullish() }),
+      ),
+    }),
+  }),
+});
 
 /**
  * Where a {@link RayClient} sends its requests, and with which token.
@@ -103,6 +112,15 @@ export class RayClient {
     const path = `/api/jobs/${encodeURIComponent(id)}/logs`;
     const answer = await this.#request("GET", path, undefined, [404]);
     return answer.status === 404 ? undefined : this.#read(answer, logsBody, "GET", path).logs;
+  }
+
+  /** The total resources of each alive node (Ray's state API, `GET /api/v0/nodes`). */
+  async nodeResources(): Promise<Record<string, number>[]> {
+    const path = "/api/v0/nodes?limit=10000";
+    const answer = await this.#request("GET", path);
+    return this.#read(answer, nodesBody, "GET", path)
+      .data.result.result.filter((node) => node.state === "ALIVE")
+      .map((node) => node.resources_total ?? {});
   }
 
   async hasPackage(uri: string): Promise<boolean> {

@@ -12,6 +12,8 @@ import * as z from "zod";
 export const rayDetailSchema = z.strictObject({
   address: z.string().min(1),
   usesToken: z.boolean(),
+  /** What the entrypoint asks for, in Ray's resource names (`CPU`, `GPU`, `memory`, custom ones). */
+  demand: z.record(z.string(), z.number()).optional(),
 });
 
 /** A ray job record's `detail`. */

@@ -4,6 +4,8 @@ import type { JobEngine, LogSaver } from "../executor-module.ts";
 import { tailFiles } from "../tail-file.ts";
 import type { CleanupResult, LogOptions } from "../types.ts";
 import type { RayClient, RayJobDetails } from "./ray-client.ts";
+import { secretsPrefix } from "./plan.ts";
+import { unmetDemand } from "./ray-demand.ts";
 import { followRayLogs } from "./ray-log-tail.ts";
 import { rayState } from "./states.ts";
 
@@ -27,9 +29,25 @@ export const DELETED_STATUS: JobStatus = {
  * await engine.probe(); // { state: "running", raw: "RUNNING", … }
  * ```
  */
-export function rayEngine(id: string, files: JobFiles, client: () => RayClient): JobEngine {
+export function rayEngine(
+  id: string,
+  files: JobFiles,
+  client: () => RayClient,
+  demand: Readonly<Record<string, number>> = {},
+): JobEngine {
   let connected: RayClient | undefined;
   const ray = (): RayClient => (connected ??= client());
+  // Asked once per engine, the first time the job is seen pending: whether any node can ever hold the entrypoint.
+  let unmet: Promise<string | undefined> | undefined;
+  const blockedBy = (): Promise<string | undefined> =>
+    (unmet ??= ray()
+      .nodeResources()
+      .then((nodes) => unmetDemand(demand, nodes))
+      .catch(() => undefined));
+  // Ray logs the whole entrypoint ("Running entrypoint for job …: <entrypoint>"): show the job's command, not the
+  // wrapper that loads its secrets.
+  const wrapper = `${secretsPrefix(id)} `;
+  const hideWrapper = (text: string): string => text.replaceAll(wrapper, "");
   return {
     poll: {
       firstMs: 100,
@@ -47,7 +65,11 @@ export function rayEngine(id: string, files: JobFiles, client: () => RayClient):
 
     async probe(): Promise<JobStatus> {
       const details = await ray().getJob(id);
-      return details === undefined ? DELETED_STATUS : statusOf(details);
+      if (details === undefined) return DELETED_STATUS;
+      const status = statusOf(details);
+      if (status.state !== "pending" || Object.keys(demand).length === 0) return status;
+      const blocked = await blockedBy();
+      return blocked === undefined ? status : { ...status, blocked };
     },
 
     async stop(): Promise<void> {
@@ -67,17 +89,18 @@ export function rayEngine(id: string, files: JobFiles, client: () => RayClient):
         return;
       }
       if (options.follow === true) {
-        yield* followRayLogs(ray(), id, isDone, options.signal);
+        for await (const line of followRayLogs(ray(), id, isDone, options.signal)) yield hideWrapper(line);
         return;
       }
-      const lines = ((await ray().logs(id)) ?? "").split("\n");
+      const lines = hideWrapper((await ray().logs(id)) ?? "").split("\n");
       if (lines[lines.length - 1] === "") lines.pop();
       yield* lines;
     },
 
     async cleanup(save: LogSaver): Promise<CleanupResult> {
-      const text = await ray().logs(id);
-      if (text === undefined) return { cleaned: false, message: "already deleted from Ray" };
+      const logged = await ray().logs(id);
+      if (logged === undefined) return { cleaned: false, message: "already deleted from Ray" };
+      const text = hideWrapper(logged);
       save("stdout", text === "" || text.endsWith("\n") ? text : `${text}\n`);
       const deleted = await ray().delete(id);
       return deleted

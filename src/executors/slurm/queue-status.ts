@@ -1,6 +1,6 @@
 import type { JobState, JobStatus } from "../types.ts";
 import { TERMINAL_STATES } from "../types.ts";
-import { slurmState } from "./states.ts";
+import { slurmBlocked, slurmState } from "./states.ts";
 
 /** A tracked Slurm job as the status query needs it. */
 export interface SlurmJobRef {
@@ -87,7 +87,14 @@ function taskStatus(entry: QueueEntry | undefined, exitCode: number | undefined)
   if (entry !== undefined) {
     const { state, name } = slurmState(entry.state);
     const reason = entry.reason === "" || entry.reason === "None" ? undefined : entry.reason;
-    return { state, raw: name, exitCode: TERMINAL_STATES.has(state) ? exitCode : undefined, reason };
+    const blocked = state === "pending" ? slurmBlocked(reason) : undefined;
+    return {
+      state,
+      raw: name,
+      exitCode: TERMINAL_STATES.has(state) ? exitCode : undefined,
+      reason,
+      ...(blocked === undefined ? {} : { blocked }),
+    };
   }
   if (exitCode === undefined) return undefined;
   return {
@@ -147,10 +154,20 @@ export function jobStatus(
               : count("unknown") > 0
                 ? "unknown"
                 : "succeeded";
+  // An array waits for ever when every task still waiting waits for a reason that cannot resolve.
+  const waiting = known.filter((task) => task.state === "pending");
+  const blocked =
+    state === "pending" &&
+    !pendingBlock &&
+    waiting.length > 0 &&
+    waiting.every((task) => task.blocked !== undefined)
+      ? waiting[0]
+      : undefined;
   return {
     state,
     raw,
     exitCode: state === "succeeded" ? 0 : state === "failed" ? failedCode : undefined,
-    reason: undefined,
+    reason: blocked?.reason,
+    ...(blocked?.blocked === undefined ? {} : { blocked: blocked.blocked }),
   };
 }

@@ -92,3 +92,41 @@ export function goneAsEnded(status: JobStatus, cancelRequested: boolean): JobSta
   if (status.raw !== "gone") return status;
   return { ...status, state: cancelRequested ? "cancelled" : "failed", exitCode: undefined };
 }
+
+/**
+ * Pending reasons (`squeue %r`) that waiting cannot resolve, each with what to change. A job pending for one of
+ * them is reported as blocked at once, and a foreground launch with `--fail-fast` cancels it instead of waiting.
+ */
+export const SLURM_BLOCKING_REASONS: Readonly<Record<string, string>> = {
+  // Set at submit when the request breaks a partition limit; the next scheduling pass names the limit.
+  PartitionConfig:
+    "the job asks for more than its partition offers (nodes, time, …); ask for less or use another partition",
+  PartitionNodeLimit:
+    "the job asks for more nodes than its partition has or allows; ask for fewer (--nodes) or use another partition",
+  PartitionTimeLimit:
+    "the job's time limit is longer than its partition allows; ask for less time or use another partition",
+  PartitionDown: "the partition is down; use another partition or ask the cluster's admins",
+  ReqNodeNotAvail:
+    "the nodes the job needs are down, drained or reserved; use another partition or ask the cluster's admins",
+  InvalidAccount:
+    "the account does not exist or you are not in it; check account in the profile (sacctmgr show assoc)",
+  InvalidQOS:
+    "the QOS does not exist or the account may not use it; check qos in the profile (sacctmgr show qos)",
+  BadConstraints:
+    "no node has the features the job asks for; check constraint in the profile (sinfo -o '%N %f')",
+};
+
+/**
+ * What to change when a pending reason cannot resolve by waiting; `undefined` for reasons that can (Priority,
+ * Resources, Dependency, …). Slurm adds detail after a comma: `ReqNodeNotAvail, UnavailableNodes:c[1-3]`.
+ *
+ * @example
+ * ```ts
+ * slurmBlocked("PartitionNodeLimit"); // "the job asks for more nodes than its partition has or allows; …"
+ * slurmBlocked("Priority"); // undefined
+ * ```
+ */
+export function slurmBlocked(reason: string | undefined): string | undefined {
+  const word = (reason ?? "").split(",")[0]?.trim() ?? "";
+  return Object.hasOwn(SLURM_BLOCKING_REASONS, word) ? SLURM_BLOCKING_REASONS[word] : undefined;
+}

@@ -61,7 +61,7 @@ describe("resolveTrackingEnv", () => {
     expect(tracking.vars["WANDB_API_KEY"]).toBeUndefined();
     expect(tracking.notices).toEqual([
       'W&B: no API key: WANDB_API_KEY is unset and there is no /home/me/.netrc (run "wandb login"); ' +
-        "jobs run with WANDB_MODE=offline",
+        `jobs run with WANDB_MODE=offline (said once a day; mode = "offline" under [wandb] in ${file} silences it)`,
     ]);
   });
 

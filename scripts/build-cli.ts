@@ -1,0 +1,76 @@
+// `node scripts/build-cli.ts` (the second half of `npm run build`): bundles the CLI with esbuild into dist/bin/, which
+// bin/slipway runs. `npm test` keeps testing the sources.
+//
+// Two files. dist/bin/slipway.js is src/cli.ts itself (the Node version check, then the compile cache), importing
+// dist/bin/cli.cjs: the CLI and its libraries as one CommonJS file. One file is read, resolved and (after the first
+// run) taken from Node's compile cache, instead of ~100 modules. CommonJS rather than ESM because esbuild keeps every
+// module of a CommonJS bundle lazy, so a command still runs only its own code, and because `require("node:…")` leaves
+// Node's lazily loaded built-ins alone, where an ESM import of a built-in loads every one of them that the module
+// exports (node:util alone pulls in worker_threads and the readline interface): a dry run peaks ~8 MiB lower.
+// The engine clients (dockerode, ssh2, the Kubernetes client, ws, execa) stay in node_modules, loaded when an
+// executor needs them.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { build, type Plugin } from "esbuild";
+
+/** Packages left out of the bundle: large, loaded on demand, some with optional native parts. */
+export const EXTERNAL_PACKAGES = ["ssh2", "dockerode", "@kubernetes/client-node", "ws", "execa"] as const;
+
+/** Where the bundled CLI goes. */
+export const CLI_OUTDIR = join(import.meta.dirname, "..", "dist", "bin");
+
+const src = join(import.meta.dirname, "..", "src");
+
+// src/cli.ts imports ./cli/main.ts; in the bundle that is the CommonJS file built beside it, loaded with require:
+// import() of CommonJS would first scan all of its 350 kB for export names.
+const mainFromBundle: Plugin = {
+  name: "main-from-bundle",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/cli\/main\.ts$/ }, () => ({ path: "main", namespace: "bundle" }));
+    b.onLoad({ filter: /.*/, namespace: "bundle" }, () => ({
+      contents:
+        'import { createRequire } from "node:module";\n' +
+        'export const { main } = createRequire(import.meta.url)("./cli.cjs");\n',
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * Bundles the CLI into `outdir` and returns the path of its entry, `<outdir>/slipway.js`.
+ *
+ * @example
+ * ```ts
+ * const entry = await buildCli(mkdtempSync(join(tmpdir(), "cli-")));
+ * ```
+ */
+export async function buildCli(outdir: string = CLI_OUTDIR): Promise<string> {
+  rmSync(outdir, { recursive: true, force: true });
+  const common = {
+    bundle: true,
+    platform: "node",
+    target: "node22.19",
+    minify: true,
+    legalComments: "linked",
+    logLevel: "warning",
+  } as const;
+  await build({
+    ...common,
+    entryPoints: [join(src, "cli", "main.ts")],
+    outfile: join(outdir, "cli.cjs"),
+    format: "cjs",
+    external: [...EXTERNAL_PACKAGES],
+  });
+  await build({
+    ...common,
+    entryPoints: [join(src, "cli.ts")],
+    outfile: join(outdir, "slipway.js"),
+    format: "esm",
+    plugins: [mainFromBundle],
+  });
+  return join(outdir, "slipway.js");
+}
+
+if (process.argv[1] === import.meta.filename) {
+  console.log(`built ${await buildCli()}`);
+}

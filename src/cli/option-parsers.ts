@@ -1,0 +1,36 @@
+import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { closest, UsageError } from "./usage-error.ts";
+
+/** For a repeatable option: collects its values. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** A parser for a repeatable option of a few choices, also given as `a,b`; a typo gets a did-you-mean. */
+export function oneOf<T extends string>(
+  flag: string,
+  choices: readonly T[],
+): (value: string, previous: T[]) => T[] {
+  return (value, previous) => {
+    const picked = value.split(",").map((word) => {
+      const choice = choices.find((c) => c === word.trim());
+      if (choice !== undefined) return choice;
+      const guess = closest(word, choices);
+      throw new UsageError(
+        `${flag} ${word}: expected one of ${choices.join(", ")}`,
+        guess === undefined ? `for example ${flag} ${choices[0] ?? ""}` : `did you mean ${guess}?`,
+      );
+    });
+    return [...previous, ...picked];
+  };
+}
+
+/** A parser for an integer option of at least `min`. */
+export function count(flag: string, min: number): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value) || Number(value) < min) {
+      throw new InvalidArgumentError(`${flag} takes a whole number ≥ ${min}, got "${value}"`);
+    }
+    return Number(value);
+  };
+}
