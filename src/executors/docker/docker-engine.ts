@@ -70,6 +70,58 @@ export function dockerEngine(
         ? "next-exit"
         : "not-running";
 
+  async function* readEntries(options: LogOptions): AsyncGenerator<LogEntry> {
+    const wanted = options.stream ?? "all";
+    const request = {
+      method: "GET",
+      path: `/containers/${id}/logs`,
+      what: `read the logs of container ${short}`,
+    };
+    const container = await containerOf();
+    // The daemon keeps both streams in one log with a time per line: asked together, they come in write order.
+    const streams = { stdout: wanted !== "stderr", stderr: wanted !== "stdout", timestamps: true };
+    let source: Buffer | NodeJS.ReadableStream;
+    try {
+      source =
+        options.follow === true
+          ? await container.logs({ follow: true, ...streams })
+          : await container.logs({ follow: false, ...streams });
+    } catch (error) {
+      if (statusCodeOf(error) !== 404) throw fail(request, error);
+      const saved = (["stdout", "stderr"] as const).filter((stream) => streams[stream]);
+      for (const stream of saved) {
+        for await (const line of tailFiles([{ path: files.log(stream) }], {
+          follow: false,
+          isDone: () => Promise.resolve(true),
+        })) {
+          yield { stream, line };
+        }
+      }
+      return;
+    }
+    const frames = new LogFrames();
+    const pick = (lines: StreamLine[]): LogEntry[] =>
+      lines.filter((line) => streams[line.stream]).map((line) => timedEntry(line));
+    if (Buffer.isBuffer(source)) {
+      yield* pick([...frames.push(source), ...frames.end()]);
+      return;
+    }
+    const stream = source as NodeJS.ReadableStream & AsyncIterable<Buffer> & { destroy(): void };
+    const abort = (): void => {
+      stream.destroy();
+    };
+    options.signal?.addEventListener("abort", abort, { once: true });
+    try {
+      for await (const chunk of stream) yield* pick(frames.push(chunk));
+      yield* pick(frames.end());
+    } catch (error) {
+      if (options.signal?.aborted !== true) throw fail(request, error);
+    } finally {
+      options.signal?.removeEventListener("abort", abort);
+      stream.destroy();
+    }
+  }
+
   return {
     poll: {
       firstMs: 100,
@@ -125,106 +177,11 @@ export function dockerEngine(
     },
 
     async *logs(options: LogOptions): AsyncGenerator<string> {
-      const wanted = options.stream ?? "all";
-      const request = {
-        method: "GET",
-        path: `/containers/${id}/logs`,
-        what: `read the logs of container ${short}`,
-      };
-      const container = await containerOf();
-      const streams = { stdout: wanted !== "stderr", stderr: wanted !== "stdout" };
-      // NodeJS.ReadableStream is what @types/dockerode says; at runtime it is the HTTP response (a Readable).
-      let source: Buffer | NodeJS.ReadableStream;
-      try {
-        source =
-          options.follow === true
-            ? await container.logs({ follow: true, ...streams })
-            : await container.logs({ follow: false, ...streams });
-      } catch (error) {
-        if (statusCodeOf(error) !== 404) throw fail(request, error);
-        // Gone: only what a cleanup saved in the job store (an `rm = true` container takes its logs with it).
-        const saved = (["stdout", "stderr"] as const).filter((stream) => streams[stream]);
-        yield* tailFiles(
-          saved.map((stream) => ({ path: files.log(stream) })),
-          { follow: false, isDone: () => Promise.resolve(true) },
-        );
-        return;
-      }
-      const frames = new LogFrames();
-      const pick = (lines: StreamLine[]): string[] =>
-        lines.filter((line) => streams[line.stream]).map((line) => line.text);
-      if (Buffer.isBuffer(source)) {
-        yield* pick([...frames.push(source), ...frames.end()]);
-        return;
-      }
-      const stream = source as NodeJS.ReadableStream & AsyncIterable<Buffer> & { destroy(): void };
-      const abort = (): void => {
-        stream.destroy();
-      };
-      options.signal?.addEventListener("abort", abort, { once: true });
-      try {
-        // The daemon ends a followed stream when the container stops.
-        for await (const chunk of stream) yield* pick(frames.push(chunk));
-        yield* pick(frames.end());
-      } catch (error) {
-        if (options.signal?.aborted !== true) throw fail(request, error);
-      } finally {
-        options.signal?.removeEventListener("abort", abort);
-        stream.destroy();
-      }
+      // The same read as `entries`, without the stream tags and times.
+      for await (const entry of readEntries(options)) yield entry.line;
     },
 
-    async *entries(options: LogOptions): AsyncGenerator<LogEntry> {
-      const wanted = options.stream ?? "all";
-      const request = {
-        method: "GET",
-        path: `/containers/${id}/logs`,
-        what: `read the logs of container ${short}`,
-      };
-      const container = await containerOf();
-      // The daemon keeps both streams in one log with a time per line: asked together, they come in write order.
-      const streams = { stdout: wanted !== "stderr", stderr: wanted !== "stdout", timestamps: true };
-      let source: Buffer | NodeJS.ReadableStream;
-      try {
-        source =
-          options.follow === true
-            ? await container.logs({ follow: true, ...streams })
-            : await container.logs({ follow: false, ...streams });
-      } catch (error) {
-        if (statusCodeOf(error) !== 404) throw fail(request, error);
-        const saved = (["stdout", "stderr"] as const).filter((stream) => streams[stream]);
-        for (const stream of saved) {
-          for await (const line of tailFiles([{ path: files.log(stream) }], {
-            follow: false,
-            isDone: () => Promise.resolve(true),
-          })) {
-            yield { stream, line };
-          }
-        }
-        return;
-      }
-      const frames = new LogFrames();
-      const pick = (lines: StreamLine[]): LogEntry[] =>
-        lines.filter((line) => streams[line.stream]).map((line) => timedEntry(line));
-      if (Buffer.isBuffer(source)) {
-        yield* pick([...frames.push(source), ...frames.end()]);
-        return;
-      }
-      const stream = source as NodeJS.ReadableStream & AsyncIterable<Buffer> & { destroy(): void };
-      const abort = (): void => {
-        stream.destroy();
-      };
-      options.signal?.addEventListener("abort", abort, { once: true });
-      try {
-        for await (const chunk of stream) yield* pick(frames.push(chunk));
-        yield* pick(frames.end());
-      } catch (error) {
-        if (options.signal?.aborted !== true) throw fail(request, error);
-      } finally {
-        options.signal?.removeEventListener("abort", abort);
-        stream.destroy();
-      }
-    },
+    entries: (options: LogOptions): AsyncGenerator<LogEntry> => readEntries(options),
 
     async cleanup(save: LogSaver): Promise<CleanupResult> {
       const container = await containerOf();
