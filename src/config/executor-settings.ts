@@ -1,7 +1,9 @@
 import { Secret } from "../secret.ts";
 import type { DockerSettings, KubernetesSettings, RaySettings, SlurmSettings } from "./types.ts";
 import { isOneOf } from "./fields.ts";
+import { KUBERNETES_MOUNT } from "./kubernetes-profile-schema.ts";
 import type { RawProfileOf } from "./profile-schemas.ts";
+import { slurmTimeSeconds } from "./slurm-time.ts";
 
 // The schemas checked these choices; `pick` only narrows the type (and fills the default).
 function pick<T extends string>(choices: readonly T[], value: string | undefined, fallback: T): T {
@@ -78,10 +80,34 @@ export function kubernetesSettingsOf(raw: RawProfileOf<"kubernetes">): Kubernete
     kubeconfig: raw.kubeconfig,
     serviceAccount: raw.service_account,
     nodeSelector: raw.node_selector ?? {},
+    tolerations: (raw.tolerations ?? []).map((t) => ({
+      ...(t.key === undefined ? {} : { key: t.key }),
+      ...(isOneOf(["Exists", "Equal"] as const, t.operator) ? { operator: t.operator } : {}),
+      ...(t.value === undefined ? {} : { value: t.value }),
+      ...(isOneOf(["NoSchedule", "PreferNoSchedule", "NoExecute"] as const, t.effect)
+        ? { effect: t.effect }
+        : {}),
+      ...(t.toleration_seconds === undefined ? {} : { tolerationSeconds: t.toleration_seconds }),
+    })),
     imagePullPolicy: isOneOf(["Always", "IfNotPresent", "Never"] as const, raw.image_pull_policy)
       ? raw.image_pull_policy
       : undefined,
+    imagePullSecrets: raw.image_pull_secrets ?? [],
     secretName: raw.secret_name,
+    timeLimitSeconds: raw.time === undefined ? undefined : slurmTimeSeconds(raw.time),
+    retries: raw.retries ?? 0,
+    queue: raw.queue,
+    graceSeconds: raw.grace_seconds ?? 30,
+    shmSize: raw.shm_size,
+    mounts: (raw.mounts ?? []).flatMap((mount) => {
+      const match = KUBERNETES_MOUNT.exec(mount);
+      if (match === null) return [];
+      const [, kind, source = "", path = "", mode] = match;
+      return [{ kind: kind === "pvc" ? "pvc" : "host", source, path, readOnly: mode === "ro" } as const];
+    }),
+    labels: raw.labels ?? {},
+    masterPort: raw.master_port ?? 29500,
+    ttlSecondsAfterFinished: raw.ttl_seconds_after_finished,
   };
 }
 

@@ -160,8 +160,55 @@ export interface KubernetesSettings {
   readonly kubeconfig: string | undefined;
   readonly serviceAccount: string | undefined;
   readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: readonly KubernetesToleration[];
   readonly imagePullPolicy: "Always" | "IfNotPresent" | "Never" | undefined;
+  readonly imagePullSecrets: readonly string[];
+  /** An existing Secret holding the secret variables; `undefined` makes one Secret per job. */
   readonly secretName: string | undefined;
+  /** The job's time limit in seconds (activeDeadlineSeconds). */
+  readonly timeLimitSeconds: number | undefined;
+  /** Pod failures tolerated before the Job fails (backoffLimit). */
+  readonly retries: number;
+  /** The Kueue LocalQueue, if Kueue admits the job. */
+  readonly queue: string | undefined;
+  readonly graceSeconds: number;
+  readonly shmSize: string | undefined;
+  readonly mounts: readonly KubernetesMount[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly masterPort: number;
+  readonly ttlSecondsAfterFinished: number | undefined;
+}
+
+/**
+ * A taint the pods tolerate, as Kubernetes writes it.
+ *
+ * @example
+ * ```ts
+ * const gpu: KubernetesToleration = { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" };
+ * ```
+ */
+export interface KubernetesToleration {
+  readonly key?: string;
+  readonly operator?: "Exists" | "Equal";
+  readonly value?: string;
+  readonly effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  readonly tolerationSeconds?: number;
+}
+
+/**
+ * A volume mounted into the job's containers: a PersistentVolumeClaim or a path of the node.
+ *
+ * @example
+ * ```ts
+ * const data: KubernetesMount = { kind: "pvc", source: "datasets", path: "/data", readOnly: true };
+ * ```
+ */
+export interface KubernetesMount {
+  readonly kind: "pvc" | "host";
+  /** The claim's name, or the node's path. */
+  readonly source: string;
+  readonly path: string;
+  readonly readOnly: boolean;
 }
 
 /**

@@ -5,7 +5,7 @@ import { splitEnv } from "../../job/split-env.ts";
 import type { Secret } from "../../secret.ts";
 import type { Plan } from "../types.ts";
 import { dockerHost } from "./docker-host.ts";
-import { sizeInBytes } from "./size-in-bytes.ts";
+import { sizeInBytes } from "../size-in-bytes.ts";
 
 /** Where the secrets file appears inside the container. */
 export const SECRETS_TARGET = "/run/secrets/slipway-env";

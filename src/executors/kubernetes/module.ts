@@ -1,34 +1,78 @@
-import { SlipwayError } from "../../errors.ts";
-import type { ExecutorModule } from "../executor-module.ts";
-import type { Plan } from "../types.ts";
-import * as z from "zod";
+import type { KubernetesProfile } from "../../config/types.ts";
+import type { TrackingEnv } from "../../env/tracking-env.ts";
+import type { Job } from "../../job/job.ts";
+import type { Executor, ExecutorContext, ExecutorModule, Submitted } from "../executor-module.ts";
+import type { Capabilities } from "../types.ts";
+import { checkKubernetes } from "./check-kubernetes.ts";
+import { kubeSession } from "./kube-session.ts";
+import { kubernetesDetailSchema, type KubernetesDetail } from "./kubernetes-detail.ts";
+import { kubernetesEngine } from "./kubernetes-engine.ts";
+import { planKubernetes, type KubernetesPlan } from "./plan.ts";
+import { renderKubernetes } from "./render.ts";
+import { kubernetesStatus } from "./states.ts";
+import { submitKubernetes } from "./submit-kubernetes.ts";
+
+/** What the kubernetes executor cannot do, and why. */
+export const KUBERNETES_CAPABILITIES: Capabilities = {
+  unsupported: {
+    array: "job arrays are a Slurm feature; launch one job per index instead",
+    dependencies: "waiting for other jobs is a Slurm feature here; chain the launches in your script",
+  },
+};
 
 /**
- * The kubernetes executor is not built yet: profiles validate, and everything else says so. The issue that builds
- * it replaces this module with a real one (Jobs with a per-job Secret).
+ * The kubernetes executor: a batch/v1 Job per slipway job (an Indexed Job with a headless Service for more than one
+ * node), secret variables in a per-job Secret that pods read through `secretKeyRef` and that the Job owns. The Job
+ * is named after the slipway id, so a retried submit finds it instead of making a second one.
  *
  * @example
  * ```ts
- * kubernetesModule.create(profile, tracking, context); // throws EXECUTOR_NOT_BUILT
+ * const executor = kubernetesModule.create(profile, tracking, context);
+ * const submitted = await executor.submit(executor.plan(job));
+ * console.log(submitted.nativeId); // "sft-k3j9x2", the Job's name
  * ```
  */
-export const kubernetesModule: ExecutorModule<"kubernetes", Plan, Record<string, never>> = {
+export const kubernetesModule: ExecutorModule<"kubernetes", KubernetesPlan, KubernetesDetail> = {
   kind: "kubernetes",
-  capabilities: { unsupported: {} },
-  detail: z.strictObject({}),
-  create(profile) {
-    throw notBuilt(profile.name);
-  },
-  engine(job) {
-    throw notBuilt(job.id);
-  },
-  check: () => Promise.resolve({ ok: false, text: "the kubernetes executor is not built yet" }),
+  capabilities: KUBERNETES_CAPABILITIES,
+  detail: kubernetesDetailSchema,
+  create: createKubernetesExecutor,
+  engine: (job, context) => kubernetesEngine(job.id, job.files, job.detail, context),
+  check: (profile, context) => checkKubernetes(profile, context),
 };
 
-function notBuilt(what: string): SlipwayError {
-  return new SlipwayError(
-    "EXECUTOR_NOT_BUILT",
-    `profile "${what}" uses the kubernetes executor, which is not built yet (a later issue)`,
-    { hint: 'the local executor works today: executor = "local"' },
-  );
+function createKubernetesExecutor(
+  profile: KubernetesProfile,
+  tracking: TrackingEnv,
+  context: ExecutorContext,
+): Executor<KubernetesPlan, KubernetesDetail> {
+  return {
+    kind: "kubernetes",
+    profile,
+    capabilities: KUBERNETES_CAPABILITIES,
+    tracking,
+    notices: [],
+    plan: (job: Job) => planKubernetes(job, profile),
+    render: renderKubernetes,
+    async submit(plan: KubernetesPlan): Promise<Submitted<KubernetesDetail>> {
+      const session = await kubeSession(plan.target, context);
+      const job = await submitKubernetes(plan, session.api);
+      const { access } = session.api;
+      const detail: KubernetesDetail = {
+        namespace: plan.namespace,
+        server: access.server,
+        context: access.context,
+        kubeconfig: [...access.files],
+        uid: job.metadata.uid,
+        nodes: plan.nodes,
+        graceSeconds: profile.settings.graceSeconds,
+      };
+      return {
+        nativeId: job.metadata.name,
+        status: kubernetesStatus(job, undefined, false),
+        detail,
+        engine: kubernetesEngine(plan.jobId, context.store.files(plan.jobId), detail, context),
+      };
+    },
+  };
 }

@@ -124,7 +124,7 @@ describe("resolveProfile defaults", () => {
     ],
     [
       "kubernetes",
-      'image = "img"',
+      'image = "img"\ntime = "1-00"\nmounts = ["pvc:data:/data:ro", "host:/scratch:/scratch"]',
       {
         image: "img",
         namespace: "default",
@@ -132,8 +132,22 @@ describe("resolveProfile defaults", () => {
         kubeconfig: undefined,
         serviceAccount: undefined,
         nodeSelector: {},
+        tolerations: [],
         imagePullPolicy: undefined,
+        imagePullSecrets: [],
         secretName: undefined,
+        timeLimitSeconds: 86400,
+        retries: 0,
+        queue: undefined,
+        graceSeconds: 30,
+        shmSize: undefined,
+        mounts: [
+          { kind: "pvc", source: "data", path: "/data", readOnly: true },
+          { kind: "host", source: "/scratch", path: "/scratch", readOnly: false },
+        ],
+        labels: {},
+        masterPort: 29500,
+        ttlSecondsAfterFinished: undefined,
       },
     ],
     [

@@ -10,7 +10,7 @@ import { dockerApiError, unreachable } from "../../../src/executors/docker/docke
 import { dockerDetailSchema } from "../../../src/executors/docker/docker-detail.ts";
 import { dockerHost } from "../../../src/executors/docker/docker-host.ts";
 import { LogFrames } from "../../../src/executors/docker/log-frames.ts";
-import { sizeInBytes } from "../../../src/executors/docker/size-in-bytes.ts";
+import { sizeInBytes } from "../../../src/executors/size-in-bytes.ts";
 import {
   dockerState,
   inspectedStatus,

@@ -1,0 +1,29 @@
+/**
+ * Seconds in a time limit written as Slurm writes `--time` (`MM`, `MM:SS`, `HH:MM:SS`, `D-HH`, `D-HH:MM`,
+ * `D-HH:MM:SS`); the value must already pass `isSlurmTime`. Other executors take the same format, so one profile
+ * style reads the same everywhere.
+ *
+ * @example
+ * ```ts
+ * slurmTimeSeconds("90"); // 5400
+ * slurmTimeSeconds("1-12:00"); // 129600
+ * ```
+ */
+export function slurmTimeSeconds(value: string): number {
+  const dash = value.indexOf("-");
+  const days = dash < 0 ? undefined : value.slice(0, dash);
+  const parts = value
+    .slice(dash + 1)
+    .split(":")
+    .map(Number);
+  if (days !== undefined) {
+    const [hours = 0, minutes = 0, seconds = 0] = parts;
+    return ((Number(days) * 24 + hours) * 60 + minutes) * 60 + seconds;
+  }
+  if (parts.length === 3) {
+    const [hours = 0, minutes = 0, seconds = 0] = parts;
+    return (hours * 60 + minutes) * 60 + seconds;
+  }
+  const [minutes = 0, seconds = 0] = parts;
+  return minutes * 60 + seconds;
+}

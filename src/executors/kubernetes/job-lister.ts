@@ -1,0 +1,74 @@
+import type { KubeApi } from "./kube-api.ts";
+import type { KubeJob, KubeList } from "./kube-objects.ts";
+import { LABEL_JOB_ID } from "./plan.ts";
+
+interface Asked {
+  readonly name: string;
+  readonly resolve: (job: KubeJob | undefined) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Ids per LIST: a label selector of 100 ids stays well under URL limits. */
+const IDS_PER_LIST = 100;
+
+/**
+ * Answers "where is Job X" for many jobs of one cluster with one LIST per namespace: every `get` asked in the same
+ * turn of the event loop joins one `GET …/jobs?labelSelector=slipway.dev/job-id in (…)`, as Slurm's status joins
+ * one `squeue`.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = await Promise.all([lister.get("ml", "sft-k3j9x2"), lister.get("ml", "eval-8hq2mz")]); // one LIST
+ * ```
+ */
+export class JobLister {
+  readonly #api: KubeApi;
+  readonly #asked = new Map<string, Asked[]>();
+
+  constructor(api: KubeApi) {
+    this.#api = api;
+  }
+
+  /** The Job named `name` in `namespace`, or `undefined` when the API has none. */
+  get(namespace: string, name: string): Promise<KubeJob | undefined> {
+    return new Promise((resolve, reject) => {
+      if (this.#asked.size === 0) setImmediate(() => void this.#flush());
+      const list = this.#asked.get(namespace) ?? [];
+      list.push({ name, resolve, reject });
+      this.#asked.set(namespace, list);
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const asked = [...this.#asked];
+    this.#asked.clear();
+    await Promise.all(
+      asked.flatMap(([namespace, waiters]) => {
+        const chunks: Asked[][] = [];
+        for (let i = 0; i < waiters.length; i += IDS_PER_LIST)
+          chunks.push(waiters.slice(i, i + IDS_PER_LIST));
+        return chunks.map((chunk) => this.#answer(namespace, chunk));
+      }),
+    );
+  }
+
+  async #answer(namespace: string, waiters: readonly Asked[]): Promise<void> {
+    try {
+      const names = [...new Set(waiters.map((w) => w.name))].sort();
+      const list = await this.#api.json<KubeList<KubeJob>>({
+        method: "GET",
+        path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+        query: {
+          labelSelector:
+            names.length === 1
+              ? `${LABEL_JOB_ID}=${names[0] ?? ""}`
+              : `${LABEL_JOB_ID} in (${names.join(",")})`,
+        },
+      });
+      const byName = new Map(list.items.map((job) => [job.metadata.name, job]));
+      for (const waiter of waiters) waiter.resolve(byName.get(waiter.name));
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(error);
+    }
+  }
+}

@@ -1,0 +1,164 @@
+import type { KubernetesProfile } from "../../config/types.ts";
+import type { Job } from "../../job/job.ts";
+import { splitEnv } from "../../job/split-env.ts";
+import type { Secret } from "../../secret.ts";
+import type { Plan } from "../types.ts";
+import type { KubeTarget } from "./kube-config.ts";
+import { podSpec } from "./pod-spec.ts";
+
+/** Labels that let slipway find its objects again. */
+export const LABEL_JOB_ID = "slipway.dev/job-id";
+export const LABEL_PROFILE = "slipway.dev/profile";
+export const LABEL_EXECUTOR = "slipway.dev/executor";
+/** Set on the Job when slipway cancels it: Kubernetes has no cancelled state. */
+export const ANNOTATION_CANCELLED = "slipway.dev/cancelled-at";
+export const KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
+
+/** A Kubernetes object as slipway writes it: plain JSON. */
+export type Manifest = { readonly apiVersion: string; readonly kind: string } & Readonly<
+  Record<string, unknown>
+>;
+
+/**
+ * The kubernetes executor's native request: the manifests, and the secret values the per-job Secret will hold
+ * (kept apart: a manifest never holds a secret, the Secret's `data` is filled in at submit).
+ *
+ * @example
+ * ```ts
+ * const plan = planKubernetes(job, profile);
+ * plan.job.spec; // { suspend: true, backoffLimit: 0, template: { … } }
+ * ```
+ */
+export interface KubernetesPlan extends Plan {
+  readonly executor: "kubernetes";
+  readonly namespace: string;
+  readonly target: KubeTarget;
+  /** The Job, created suspended. */
+  readonly job: Manifest;
+  /** The per-job Secret without its data and owner (both added at submit); absent without secrets or with `secret_name`. */
+  readonly secret:
+    { readonly manifest: Manifest; readonly values: Readonly<Record<string, Secret>> } | undefined;
+  /** The headless Service multi-node pods find rank 0 through. */
+  readonly service: Manifest | undefined;
+  /** Kueue admits the job: it stays suspended until then. */
+  readonly queued: boolean;
+  readonly nodes: number;
+}
+
+/** The per-job Secret's name. */
+export function secretNameOf(jobId: string): string {
+  return `${jobId}-env`;
+}
+
+/** The headless Service's name: a DNS-1035 label (it must start with a letter; job ids may start with a digit). */
+export function serviceNameOf(jobId: string): string {
+  return `slipway-${jobId}`;
+}
+
+/**
+ * Plans a kubernetes job. Pure: the same job and profile always give the same plan.
+ *
+ * @example
+ * ```ts
+ * console.log(renderKubernetes(planKubernetes(job, profile)));
+ * ```
+ */
+export function planKubernetes(job: Job, profile: KubernetesProfile): KubernetesPlan {
+  const { settings } = profile;
+  const { namespace } = settings;
+  const split = splitEnv(job);
+  const hasSecrets = Object.keys(split.secrets).length > 0;
+  const secretName = settings.secretName ?? (hasSecrets ? secretNameOf(job.id) : undefined);
+  const nodes = job.resources.nodes;
+  const service = nodes > 1 ? serviceNameOf(job.id) : undefined;
+  const labels = objectLabels(job, profile);
+  const { queue } = settings;
+  const queued = queue !== undefined;
+  const jobLabels = queue === undefined ? labels : { ...labels, [KUEUE_QUEUE_LABEL]: queue };
+  const metadata = (name: string, extra: Record<string, string> = labels) => ({
+    name,
+    namespace,
+    labels: extra,
+    annotations: { "slipway.dev/name": job.name, "slipway.dev/profile": profile.name },
+  });
+  return {
+    executor: "kubernetes",
+    jobId: job.id,
+    namespace,
+    target: { kubeconfig: settings.kubeconfig, context: settings.context },
+    job: {
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: metadata(job.id, jobLabels),
+      spec: {
+        suspend: true,
+        backoffLimit: job.retries ?? settings.retries,
+        ...(settings.timeLimitSeconds === undefined
+          ? {}
+          : { activeDeadlineSeconds: settings.timeLimitSeconds }),
+        ...(settings.ttlSecondsAfterFinished === undefined
+          ? {}
+          : { ttlSecondsAfterFinished: settings.ttlSecondsAfterFinished }),
+        ...(nodes > 1
+          ? {
+              completionMode: "Indexed",
+              completions: nodes,
+              parallelism: nodes,
+              podReplacementPolicy: "Failed",
+            }
+          : {}),
+        template: {
+          metadata: { labels },
+          spec: podSpec(job, settings, {
+            plain: split.plain,
+            secretNames: Object.keys(split.secrets),
+            secretName,
+            service,
+          }),
+        },
+      },
+    },
+    secret:
+      hasSecrets && settings.secretName === undefined
+        ? {
+            manifest: {
+              apiVersion: "v1",
+              kind: "Secret",
+              metadata: metadata(secretNameOf(job.id)),
+              type: "Opaque",
+              immutable: true,
+            },
+            values: split.secrets,
+          }
+        : undefined,
+    service:
+      service === undefined
+        ? undefined
+        : {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: metadata(service),
+            spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: { [LABEL_JOB_ID]: job.id } },
+          },
+    queued,
+    nodes,
+  };
+}
+
+function objectLabels(job: Job, profile: KubernetesProfile): Record<string, string> {
+  return {
+    ...profile.settings.labels,
+    [LABEL_JOB_ID]: job.id,
+    [LABEL_PROFILE]: labelValue(profile.name),
+    [LABEL_EXECUTOR]: "kubernetes",
+  };
+}
+
+// A label value is at most 63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric; the exact profile
+// name is kept in an annotation.
+function labelValue(text: string): string {
+  return text
+    .replace(/[^A-Za-z0-9_.-]+/g, "-")
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+}
