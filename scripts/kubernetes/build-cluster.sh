@@ -51,10 +51,28 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ $own_policy = 0 ] || rm -f /usr/sbin/policy-rc.d
 fi
-command -v go >/dev/null || {
-  say "Go is not installed (needed once, to build the cluster)"
-  exit 1
-}
+# ---- Go >= 1.24 (Kubernetes v1.34 needs it). Machines of this kind have it; elsewhere the toolchain is fetched once
+# from the Go module proxy (golang.org/toolchain, the zip `GOTOOLCHAIN` itself downloads) into $HOME_DIR/../go.
+go_recent() { "$1" version 2>/dev/null | grep -Eq 'go1\.(2[4-9]|[3-9][0-9])'; }
+if ! command -v go >/dev/null || ! go_recent go; then
+  toolchain=$HOME_DIR/../go
+  if ! go_recent "$toolchain/bin/go"; then
+    go_version=${SLIPWAY_GO_VERSION:-go1.26.8}
+    proxy=${GOPROXY:-https://proxy.golang.org}
+    proxy=${proxy%%,*}
+    say "no Go >= 1.24 here; fetching $go_version from $proxy"
+    zip=$(mktemp --suffix=.zip)
+    curl -fsSL "$proxy/golang.org/toolchain/@v/v0.0.1-$go_version.linux-amd64.zip" -o "$zip"
+    rm -rf "$toolchain" "$toolchain.unpack"
+    mkdir -p "$toolchain.unpack"
+    python3 -m zipfile -e "$zip" "$toolchain.unpack"
+    mv "$toolchain.unpack/golang.org/toolchain@v0.0.1-$go_version.linux-amd64" "$toolchain"
+    rm -rf "$toolchain.unpack" "$zip"
+    # zipfile does not keep modes: the tools must be executable.
+    chmod -R a+x "$toolchain/bin" "$toolchain/pkg/tool"
+  fi
+  export PATH=$toolchain/bin:$PATH
+fi
 
 # ---- Kubernetes and etcd. k8s.io/kubernetes replaces its staging modules with ./staging paths, so it cannot be
 # `go install`ed; a wrapper module requiring it, with each staging module pointed at its published v0.x tag, builds.

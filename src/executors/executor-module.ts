@@ -225,4 +225,6 @@ export type LogSaver = (stream: "stdout" | "stderr", text: string | Buffer, inde
 export interface CheckResult {
   readonly ok: boolean;
   readonly text: string;
+  /** Itemised checks behind `text` (e.g. each permission), shown under the table; `ok` is false if one fails. */
+  readonly details?: readonly { readonly ok: boolean; readonly text: string }[];
 }

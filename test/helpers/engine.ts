@@ -409,3 +409,147 @@ function probeSlurm(): EngineProbe {
   }
   return { ok: true, value: JSON.stringify(access) };
 }
+
+const KUBERNETES_START = "bash scripts/kubernetes/start-cluster.sh";
+const KUBERNETES_CLUSTER_FILE = "/tmp/slipway-k8s/cluster.json";
+
+/** How to reach the Kubernetes test cluster: the value of {@link kubernetesCluster}, as JSON. */
+export interface KubernetesClusterAccess {
+  /** The admin kubeconfig (cluster-admin client certificate, embedded): /tmp/slipway-k8s/pki/admin.kubeconfig. */
+  readonly kubeconfig: string;
+  /**
+   * A kubeconfig of the ServiceAccount `slipway-limited` (a bearer token, 24 h left at least, current namespace
+   * {@link namespace}): every verb the executor uses there except `create secrets`.
+   */
+  readonly limitedKubeconfig: string;
+  /** The namespace for test jobs: `slipway-test`. */
+  readonly namespace: string;
+  /** Images already in the node's containerd; nothing can be pulled, so `imagePullPolicy` Never or IfNotPresent. */
+  readonly images: {
+    /** `localhost/busybox:1`: busybox applets in /bin, `sh` as the command. */
+    readonly busybox: string;
+    /** `localhost/slipway-python:1`: `python` (3, on the PATH) with the wandb pinned in requirements-test.txt. */
+    readonly python: string;
+  };
+  /** kubectl of the cluster's version, to arrange or inspect objects around slipway. */
+  readonly kubectl: string;
+}
+
+let kubernetesProbe: EngineProbe | undefined;
+
+/**
+ * A real one-node Kubernetes cluster (etcd, kube-apiserver, controller manager, scheduler, kubelet, containerd,
+ * CoreDNS; no kube-proxy): value is a {@link KubernetesClusterAccess} as JSON, read from /tmp/slipway-k8s/cluster.json.
+ * Ok when `GET /readyz` through the admin kubeconfig answers `ok`, the node is Ready and its status lists both test
+ * images. `.ci/run` starts the cluster through scripts/kubernetes/start-cluster.sh (binaries from
+ * scripts/kubernetes/build-cluster.sh, images from scripts/kubernetes/build-test-images.sh).
+ */
+export function kubernetesCluster(): EngineProbe {
+  kubernetesProbe ??= probeKubernetes();
+  return kubernetesProbe;
+}
+
+function probeKubernetes(): EngineProbe {
+  const fix = `run ${KUBERNETES_START}`;
+  let access: KubernetesClusterAccess;
+  let node: string;
+  let tokenExpires: unknown;
+  try {
+    const parsed = JSON.parse(readFileSync(KUBERNETES_CLUSTER_FILE, "utf8")) as Partial<
+      Record<string, unknown>
+    >;
+    const { kubeconfig, limitedKubeconfig, namespace, images, kubectl } = parsed;
+    const { busybox, python } = (images ?? {}) as Partial<Record<string, unknown>>;
+    if (
+      typeof kubeconfig !== "string" ||
+      typeof limitedKubeconfig !== "string" ||
+      typeof namespace !== "string" ||
+      typeof busybox !== "string" ||
+      typeof python !== "string" ||
+      typeof kubectl !== "string" ||
+      typeof parsed["node"] !== "string"
+    ) {
+      return {
+        ok: false,
+        reason: `${KUBERNETES_CLUSTER_FILE} lacks kubeconfig/limitedKubeconfig/namespace/images/kubectl/node; ${fix}`,
+      };
+    }
+    access = { kubeconfig, limitedKubeconfig, namespace, images: { busybox, python }, kubectl };
+    node = parsed["node"];
+    tokenExpires = parsed["limitedTokenExpires"];
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    const why =
+      code === "ENOENT"
+        ? "is missing (no cluster started, or it was stopped)"
+        : `is unreadable (${String(e)})`;
+    return { ok: false, reason: `no Kubernetes test cluster: ${KUBERNETES_CLUSTER_FILE} ${why}; ${fix}` };
+  }
+  for (const file of [access.kubeconfig, access.limitedKubeconfig]) {
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (e) {
+      return {
+        ok: false,
+        reason: `the kubeconfig ${file} is not readable here (${String(e)}); run the tests as root, like ${KUBERNETES_START}`,
+      };
+    }
+  }
+  if (typeof tokenExpires === "string" && !(Date.parse(tokenExpires) > Date.now())) {
+    return {
+      ok: false,
+      reason: `the token in ${access.limitedKubeconfig} expired at ${tokenExpires}; ${fix}`,
+    };
+  }
+  const kubectl = (...args: string[]): { ok: true; out: string } | { ok: false; why: string } => {
+    const result = spawnSync(
+      access.kubectl,
+      ["--kubeconfig", access.kubeconfig, "--request-timeout=5s", ...args],
+      {
+        encoding: "utf8",
+        timeout: 30_000,
+      },
+    );
+    if (result.error !== undefined) return { ok: false, why: result.error.message };
+    if (result.status !== 0) {
+      const last = result.stderr.trim().split("\n").pop() ?? "";
+      return { ok: false, why: `exit status ${String(result.status)}${last === "" ? "" : `: ${last}`}` };
+    }
+    return { ok: true, out: result.stdout };
+  };
+  const ready = kubectl("get", "--raw", "/readyz");
+  if (!ready.ok || ready.out.trim() !== "ok") {
+    const got = ready.ok ? JSON.stringify(ready.out.trim().slice(0, 120)) : ready.why;
+    return {
+      ok: false,
+      reason: `GET /readyz through ${access.kubeconfig} did not answer ok (${got}); ${fix}`,
+    };
+  }
+  const got = kubectl("get", "node", node, "-o", "json");
+  if (!got.ok) return { ok: false, reason: `kubectl get node ${node} failed (${got.why}); ${fix}` };
+  interface NodeStatus {
+    readonly status?: {
+      readonly conditions?: readonly { readonly type?: string; readonly status?: string }[];
+      readonly images?: readonly { readonly names?: readonly string[] }[];
+    };
+  }
+  let status: NodeStatus["status"];
+  try {
+    status = (JSON.parse(got.out) as NodeStatus).status;
+  } catch {
+    return { ok: false, reason: `kubectl get node ${node} -o json printed no JSON; ${fix}` };
+  }
+  const readyCondition = status?.conditions?.find((c) => c.type === "Ready")?.status ?? "missing";
+  if (readyCondition !== "True") {
+    return { ok: false, reason: `node ${node} is not Ready (Ready: ${readyCondition}); ${fix}` };
+  }
+  const present = new Set((status?.images ?? []).flatMap((image) => image.names ?? []));
+  const missing = [access.images.busybox, access.images.python].filter((image) => !present.has(image));
+  if (missing.length > 0) {
+    return {
+      ok: false,
+      reason: `node ${node} lacks the test image(s) ${missing.join(", ")}; run bash scripts/kubernetes/build-test-images.sh (or ${KUBERNETES_START})`,
+    };
+  }
+  return { ok: true, value: JSON.stringify(access) };
+}

@@ -15,6 +15,7 @@ interface ProfileReport {
   readonly ok: boolean;
   readonly key: string;
   readonly executorCheck: string;
+  readonly details?: readonly { readonly ok: boolean; readonly text: string }[];
 }
 
 /** `slipway doctor`: exit 1 when any check fails. Never prints a key, only where it comes from. */
@@ -45,6 +46,12 @@ export async function runDoctor(flags: { readonly config?: string; readonly json
       r.executorCheck,
     ]);
     process.stdout.write(`${table(["", "PROFILE", "EXECUTOR", "W&B KEY", "EXECUTOR CHECK"], rows)}\n`);
+    for (const report of reports.filter((r) => r.details !== undefined)) {
+      process.stdout.write(`\n${report.name} (${report.executor}):\n`);
+      for (const detail of report.details ?? []) {
+        process.stdout.write(`  ${detail.ok ? paint("green", "✓") : paint("red", "✗")} ${detail.text}\n`);
+      }
+    }
   }
   return ok ? 0 : 1;
 }
@@ -72,7 +79,14 @@ async function checkProfile(
     return { name, executor, ok: false, key: error.message.split("\n")[0] ?? "", executorCheck: "-" };
   }
   const check = await checkExecutor(profile, runtime);
-  return { name, executor, ok: check.ok, key, executorCheck: check.text };
+  return {
+    name,
+    executor,
+    ok: check.ok,
+    key,
+    executorCheck: check.text,
+    ...(check.details === undefined ? {} : { details: check.details }),
+  };
 }
 
 function describeKey(key: KeySummary): string {

@@ -24,9 +24,15 @@ const IDS_PER_LIST = 100;
 export class JobLister {
   readonly #api: KubeApi;
   readonly #asked = new Map<string, Asked[]>();
+  readonly #versions = new Map<string, string>();
 
   constructor(api: KubeApi) {
     this.#api = api;
+  }
+
+  /** The resourceVersion of the latest LIST of a namespace (where a watch starts), if one was made. */
+  version(namespace: string): string | undefined {
+    return this.#versions.get(namespace);
   }
 
   /** The Job named `name` in `namespace`, or `undefined` when the API has none. */
@@ -65,6 +71,8 @@ export class JobLister {
               : `${LABEL_JOB_ID} in (${names.join(",")})`,
         },
       });
+      if (list.metadata.resourceVersion !== undefined)
+        this.#versions.set(namespace, list.metadata.resourceVersion);
       const byName = new Map(list.items.map((job) => [job.metadata.name, job]));
       for (const waiter of waiters) waiter.resolve(byName.get(waiter.name));
     } catch (error) {

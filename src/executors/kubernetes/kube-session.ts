@@ -1,11 +1,13 @@
 import { KubeApi } from "./kube-api.ts";
 import { loadKubeAccess, type KubeSurroundings, type KubeTarget } from "./kube-config.ts";
 import { JobLister } from "./job-lister.ts";
+import { JobWatcher } from "./job-watcher.ts";
 
 /** One cluster as this process talks to it: the API client and the batched Job lister. */
 export interface KubeSession {
   readonly api: KubeApi;
   readonly jobs: JobLister;
+  readonly watcher: JobWatcher;
 }
 
 const sessions = new Map<string, Promise<KubeSession>>();
@@ -31,7 +33,8 @@ export function kubeSession(target: KubeTarget, around: KubeSurroundings): Promi
   if (session === undefined) {
     session = loadKubeAccess(target, around).then((access) => {
       const api = new KubeApi(access);
-      return { api, jobs: new JobLister(api) };
+      const jobs = new JobLister(api);
+      return { api, jobs, watcher: new JobWatcher(api, (namespace) => jobs.version(namespace)) };
     });
     session.catch(() => sessions.delete(key));
     sessions.set(key, session);

@@ -1,5 +1,6 @@
 import { existsSync, openSync, writeSync, closeSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { SlipwayError } from "../../errors.ts";
 import type { JobStatus } from "../../job/job-state.ts";
 import type { JobFiles } from "../../store/job-files.ts";
 import type { JobEngine, LogSaver } from "../executor-module.ts";
@@ -45,6 +46,8 @@ export function kubernetesEngine(
       around,
     );
   const cancelRequested = (): boolean => existsSync(files.cancelRequested);
+  let last: JobStatus | undefined;
+  let unreachableSince: number | undefined;
   // The Job of this record: one of the same name made later (after a delete) is another job.
   const findJob = async (s: KubeSession) => {
     const job = await s.jobs.get(namespace, id);
@@ -57,7 +60,15 @@ export function kubernetesEngine(
     // Kubernetes keeps one log per container, stdout and stderr merged: all of it is stdout.
     if (options.stream === "stderr") return;
     const s = await session();
-    if ((await findJob(s)) === undefined) {
+    // Following, an API server away for a moment is waited for (below), not an error.
+    const gone = await findJob(s).then(
+      (job) => job === undefined,
+      (error: unknown) => {
+        if (options.follow === true && isUnreachable(error)) return false;
+        throw error;
+      },
+    );
+    if (gone) {
       // Deleted (cancelled, or by someone else): what slipway saved before it went.
       for await (const line of tailFiles([{ path: savedLog(options.index) }], {
         follow: false,
@@ -83,17 +94,27 @@ export function kubernetesEngine(
   return {
     poll: {
       firstMs: 200,
-      maxMs: 2000,
+      maxMs: 5000,
       factor: 1.5,
       // Foreground deletion waits for the pods: SIGTERM, the grace period, then SIGKILL.
       cancelDeadlineMs: () => (detail.graceSeconds + 60) * 1000,
     },
 
     async probe(): Promise<JobStatus> {
-      const s = await session();
-      const job = await findJob(s);
-      const pods = job !== undefined && needsPods(job) ? await listPods(s.api, namespace, id) : undefined;
-      return kubernetesStatus(job, pods, cancelRequested());
+      try {
+        const s = await session();
+        const job = await findJob(s);
+        const pods = job !== undefined && needsPods(job) ? await listPods(s.api, namespace, id) : undefined;
+        last = kubernetesStatus(job, pods, cancelRequested());
+        unreachableSince = undefined;
+        return last;
+      } catch (error) {
+        // A job this engine has seen rides out an API server restart: its last status, for a while.
+        if (last === undefined || !(error instanceof SlipwayError) || !isUnreachable(error)) throw error;
+        unreachableSince ??= Date.now();
+        if (Date.now() - unreachableSince > OUTAGE_MS) throw error;
+        return { ...last, reason: `${error.message}; trying again` };
+      }
     },
 
     async stop(): Promise<void> {
@@ -110,6 +131,12 @@ export function kubernetesEngine(
       await deleteJob(s.api, namespace, id, "Foreground");
       const bound = sleep((detail.graceSeconds + 15) * 1000, undefined, { ref: false });
       await Promise.race([Promise.allSettled(keeping), bound]);
+    },
+
+    async changed(ms: number, signal: AbortSignal | undefined): Promise<void> {
+      const s = await session().catch(() => undefined);
+      if (s === undefined) await sleep(ms, undefined, { signal }).catch(() => undefined);
+      else await s.watcher.changed(namespace, id, ms, signal);
     },
 
     async *logs(options: LogOptions, isDone: () => Promise<boolean>): AsyncGenerator<string> {
@@ -140,6 +167,13 @@ export function kubernetesEngine(
     },
   };
 }
+
+function isUnreachable(error: unknown): boolean {
+  return error instanceof SlipwayError && error.code === "ENGINE_UNREACHABLE";
+}
+
+/** How long a job being tracked may lose its API server (a restart, an upgrade) before `wait()` gives up. */
+const OUTAGE_MS = 5 * 60_000;
 
 /** The newest pod of each completion index. */
 function latestPerIndex(pods: readonly KubePod[]): KubePod[] {

@@ -49,11 +49,17 @@ export async function* podLogEntries(
     } catch (error) {
       // 400: the container has not started yet ("ContainerCreating"); 404: the pod is gone.
       if (error instanceof EngineError && (error.status === 400 || error.status === 404)) return false;
+      // Following, a cut stream or an API server away for a while is read again from the last line's time.
+      if (follow && isTransient(error)) return true;
       throw error;
     }
   }
   for (;;) {
-    const pod = newest(await listPods(api, request.namespace, request.jobId), request.index);
+    const pods = await listPods(api, request.namespace, request.jobId).catch((error: unknown) => {
+      if (request.follow && isTransient(error)) return undefined;
+      throw error;
+    });
+    const pod = pods === undefined ? undefined : newest(pods, request.index);
     const started = pod === undefined ? false : yield* fresh(pod.metadata.name, request.follow);
     if (!request.follow) return;
     if (await isDone()) {
@@ -64,6 +70,12 @@ export async function* podLogEntries(
     if (request.signal?.aborted === true) return;
     await sleep(RETRY_MS, undefined, { signal: request.signal }).catch(() => undefined);
   }
+}
+
+/** A network failure, or an API server that does not answer: worth trying again while following. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof EngineError) return error.code === "ENGINE_UNREACHABLE";
+  return error instanceof Error && typeof (error as { code?: unknown }).code === "string";
 }
 
 /** The newest pod of a completion index. */

@@ -22,7 +22,7 @@ export const BLOCKING_WAIT_REASONS: ReadonlySet<string> = new Set([
  * | `Complete` | succeeded (exit 0) |
  * | `Failed` (`BackoffLimitExceeded`, `DeadlineExceeded`, `PodFailurePolicy`, …) | failed, with the failed container's exit code and reason (OOMKilled, evicted) |
  * | `FailureTarget` / `SuccessCriteriaMet` | running until the pods are gone ("failing", "finishing") |
- * | `Suspended`, or no pod running | pending; `blocked` says why when a pod cannot start (unschedulable, image, Secret) |
+ * | `Suspended`, or no pod running | pending: the scheduler's message as the reason; `blocked` when a pod cannot start until someone acts (image, Secret) |
  * | a pod running | running |
  * | slipway's cancel annotation or marker | cancelled once the pods are gone |
  * | NotFound | cancelled after a cancel, else failed ("deleted") |
@@ -99,13 +99,13 @@ export function kubernetesStatus(
   if ((job.status?.ready ?? 0) > 0 || (pods ?? []).some((pod) => pod.status?.phase === "Running")) {
     return { state: "running", raw: "Running", exitCode: undefined, reason: undefined };
   }
-  const blocked = blockedBy(pods ?? []);
+  const why = whyPending(pods ?? []);
   return {
     state: "pending",
-    raw: blocked === undefined ? "Pending" : `Pending/${blocked.reason}`,
+    raw: why === undefined ? "Pending" : `Pending/${why.reason}`,
     exitCode: undefined,
-    reason: undefined,
-    ...(blocked === undefined ? {} : { blocked: blocked.text }),
+    reason: why?.blocks === false ? why.text : undefined,
+    ...(why?.blocks === true ? { blocked: why.text } : {}),
   };
 }
 
@@ -173,8 +173,13 @@ function failureReason(failed: KubeCondition, job: KubeJob, end: PodEnd | undefi
     : `${end.why} (${what})`;
 }
 
-/** Why a pod cannot start, from its waiting container or its scheduling condition. */
-function blockedBy(pods: readonly KubePod[]): { readonly reason: string; readonly text: string } | undefined {
+/**
+ * Why a pod has not started: a waiting container that only someone's action can unblock (`blocks`), or the
+ * scheduler's message, which waiting may resolve (a cluster autoscaler adds nodes for unschedulable pods).
+ */
+function whyPending(
+  pods: readonly KubePod[],
+): { readonly reason: string; readonly text: string; readonly blocks: boolean } | undefined {
   for (const pod of pods) {
     for (const status of [
       ...(pod.status?.initContainerStatuses ?? []),
@@ -185,6 +190,7 @@ function blockedBy(pods: readonly KubePod[]): { readonly reason: string; readonl
         return {
           reason: waiting.reason,
           text: `pod ${pod.metadata.name}: ${waiting.reason}: ${waiting.message ?? ""}`.trim(),
+          blocks: true,
         };
       }
     }
@@ -193,6 +199,7 @@ function blockedBy(pods: readonly KubePod[]): { readonly reason: string; readonl
       return {
         reason: "Unschedulable",
         text: `pod ${pod.metadata.name} cannot be scheduled: ${scheduled.message ?? ""}`.trim(),
+        blocks: false,
       };
     }
   }

@@ -143,7 +143,8 @@ describe("kubernetes states", () => {
       ],
       {
         state: "pending",
-        blocked: "pod j-x cannot be scheduled: 0/1 nodes are available: 1 Insufficient nvidia.com/gpu.",
+        raw: "Pending/Unschedulable",
+        reason: "pod j-x cannot be scheduled: 0/1 nodes are available: 1 Insufficient nvidia.com/gpu.",
       },
     ],
     ["a deleted Job", undefined, undefined, { state: "failed", raw: "deleted" }],
