@@ -138,6 +138,15 @@ describeWithEngine("kubernetes executor on a real cluster", kubernetesCluster(),
     const master = `${job.id}-0.slipway-${job.id}`;
     expect(rank0).toBe(`rank 0 host ${job.id}-0 peer ${job.id}-1 run_id ${job.id} master ${master}`);
     expect(rank1).toBe(`rank 1 host ${job.id}-1 peer ${job.id}-0 run_id - master ${master}`);
+    // Cleanup keeps each node's log, the Service goes with the Job.
+    expect(cli(box, ["cleanup", job.id]).status).toBe(0);
+    const again = await getJob(job.id, sandboxOptions(box, "k8s"));
+    expect((await collect(again.logs({ index: 1 }))).join("\n")).toBe(rank1);
+    expect((await collect(again.logs())).join("\n")).toBe(rank0);
+    await until(
+      "the Service is gone",
+      () => kubectl("get", "services", "-l", `slipway.dev/job-id=${job.id}`, "-o", "name").trim() === "",
+    );
   });
 
   it("delivers the W&B env: the real SDK in the pod sees env.toml's values, the key arrives intact", async () => {
