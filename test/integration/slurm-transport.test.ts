@@ -624,7 +624,7 @@ describe("ssh transport against servers that are not SSH servers", () => {
       join(homeDir, ".ssh", "config"),
       `Host fake\n  HostName 127.0.0.1\n  Port ${port}\n  ConnectTimeout 1\n`,
     );
-    writeFileSync(join(homeDir, "key"), ssh2.utils.generateKeyPairSync("ed25519").private, { mode: 0o600 });
+    writeFileSync(join(homeDir, "key"), readableEd25519Key(), { mode: 0o600 });
     return connections.ssh(
       {
         host: "fake",
@@ -753,3 +753,14 @@ describe("local runner", () => {
     await expect(async () => transport.run("true")).rejects.toMatchObject({ code: "ENGINE_UNREACHABLE" });
   });
 });
+
+/**
+ * A new ed25519 private key in OpenSSH format that ssh2 reads back: about 1 in 100 of the keys its own
+ * generateKeyPairSync writes fail its parser ("Malformed OpenSSH private key"), which made the tests above flaky.
+ */
+function readableEd25519Key(): string {
+  for (;;) {
+    const key = ssh2.utils.generateKeyPairSync("ed25519").private;
+    if (!(ssh2.utils.parseKey(key) instanceof Error)) return key;
+  }
+}
