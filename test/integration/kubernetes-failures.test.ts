@@ -82,23 +82,39 @@ describeWithEngine("kubernetes executor: bad input and faults", kubernetesCluste
     }
   });
 
-  it("reports an unschedulable request with the scheduler's reason, as a wait (an autoscaler may add a node)", async () => {
+  it("says at once when no node can ever hold the pod (a GPU on a node without one)", async () => {
     const box = sandbox("gpus_per_node = 1");
     const job = await start(box, { name: "nogpu", command: ["true"] });
     try {
-      await until(
-        "the scheduler's reason shows",
-        async () => ((await job.status()).reason ?? "").includes("nvidia.com/gpu"),
-        60_000,
-      );
+      await until("the status says why", async () => (await job.status()).blocked !== undefined, 60_000);
       const status = await job.status();
-      // Pending, not blocked: a cluster autoscaler may add a node for it.
-      expect(status.blocked).toBeUndefined();
+      expect(status).toMatchObject({ state: "pending", raw: "Pending/Unschedulable" });
+      expect(status.blocked).toBe(
+        "no node of the cluster has nvidia.com/gpu 1 (the most on one node: 0); ask for less (gpus_per_node)",
+      );
       expect(status.reason).toMatch(
         /cannot be scheduled: 0\/1 nodes are available: 1 Insufficient nvidia\.com\/gpu/,
       );
     } finally {
       await job.cancel();
+    }
+  });
+
+  it("shows the scheduler's reason as a wait when a node could hold the pod once it has room", async () => {
+    const box = sandbox("cpus_per_node = 2");
+    const first = await start(box, { name: "hog", command: ["sleep", "600"] });
+    const second = await start(box, { name: "waits", command: ["true"] });
+    try {
+      await until(
+        "the scheduler's reason shows",
+        async () => ((await second.status()).reason ?? "").includes("Insufficient cpu"),
+        60_000,
+      );
+      const status = await second.status();
+      expect(status).toMatchObject({ state: "pending", raw: "Pending/Unschedulable" });
+      expect(status.blocked).toBeUndefined();
+    } finally {
+      await Promise.all([first.cancel(), second.cancel()]);
     }
   });
 

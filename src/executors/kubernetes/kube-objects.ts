@@ -19,6 +19,17 @@ export interface KubeJob {
     readonly suspend?: boolean;
     readonly completions?: number;
     readonly activeDeadlineSeconds?: number;
+    readonly template?: {
+      readonly spec?: {
+        readonly nodeSelector?: Readonly<Record<string, string>>;
+        readonly containers?: readonly {
+          readonly resources?: {
+            readonly limits?: Readonly<Record<string, string>>;
+            readonly requests?: Readonly<Record<string, string>>;
+          };
+        }[];
+      };
+    };
   };
   readonly status?: {
     readonly conditions?: readonly KubeCondition[];

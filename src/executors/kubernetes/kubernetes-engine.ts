@@ -9,7 +9,8 @@ import type { CleanupResult, LogEntry, LogOptions } from "../types.ts";
 import { readAll } from "./kube-api.ts";
 import type { KubeSurroundings } from "./kube-config.ts";
 import { collectionPath, deleteJob, listPods, patchJob } from "./kube-objects-api.ts";
-import { podIndex, type KubePod } from "./kube-objects.ts";
+import { podIndex, type KubeJob, type KubeList, type KubePod } from "./kube-objects.ts";
+import { neverFits, type KubeNode, type PodDemand } from "./node-fit.ts";
 import { kubeSession, type KubeSession } from "./kube-session.ts";
 import type { KubernetesDetail } from "./kubernetes-detail.ts";
 import { ANNOTATION_CANCELLED } from "./plan.ts";
@@ -47,6 +48,14 @@ export function kubernetesEngine(
     );
   const cancelRequested = (): boolean => existsSync(files.cancelRequested);
   let last: JobStatus | undefined;
+  // Asked once per engine, the first time the scheduler finds no room: whether any node could ever hold a pod.
+  let fits: Promise<string | undefined> | undefined;
+  const neverRuns = (s: KubeSession, job: KubeJob): Promise<string | undefined> =>
+    (fits ??= s.api
+      .json<KubeList<KubeNode>>({ method: "GET", path: "/api/v1/nodes" })
+      .then((nodes) => neverFits(demandOf(job), nodes.items))
+      // Users with a namespaced Role cannot list nodes: then the scheduler's message is all there is.
+      .catch(() => undefined));
   let unreachableSince: number | undefined;
   // The Job of this record: one of the same name made later (after a delete) is another job.
   const findJob = async (s: KubeSession) => {
@@ -105,7 +114,10 @@ export function kubernetesEngine(
         const s = await session();
         const job = await findJob(s);
         const pods = job !== undefined && needsPods(job) ? await listPods(s.api, namespace, id) : undefined;
-        last = kubernetesStatus(job, pods, cancelRequested());
+        const status = kubernetesStatus(job, pods, cancelRequested());
+        const never =
+          job !== undefined && status.raw === "Pending/Unschedulable" ? await neverRuns(s, job) : undefined;
+        last = never === undefined ? status : { ...status, blocked: never };
         unreachableSince = undefined;
         return last;
       } catch (error) {
@@ -174,6 +186,16 @@ function isUnreachable(error: unknown): boolean {
 
 /** How long a job being tracked may lose its API server (a restart, an upgrade) before `wait()` gives up. */
 const OUTAGE_MS = 5 * 60_000;
+
+/** What each pod of a Job asks of a node. */
+function demandOf(job: KubeJob): PodDemand {
+  const spec = job.spec?.template?.spec;
+  const resources = spec?.containers?.[0]?.resources;
+  return {
+    resources: { ...resources?.limits, ...resources?.requests },
+    nodeSelector: spec?.nodeSelector ?? {},
+  };
+}
 
 /** The newest pod of each completion index. */
 function latestPerIndex(pods: readonly KubePod[]): KubePod[] {
