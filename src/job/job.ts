@@ -121,7 +121,9 @@ export function buildJob(
   checkCount("resources.gpusPerNode", gpusPerNode, 0);
   if (recipe.retries !== undefined) checkCount("retries", recipe.retries, 0);
   const workdir = recipe.workdir ?? profile.workdir;
-  const retries = recipe.retries ?? (profile.executor === "slurm" ? profile.settings.retries : 0);
+  const retries =
+    recipe.retries ??
+    (profile.executor === "slurm" || profile.executor === "kubernetes" ? profile.settings.retries : 0);
   const rankZeroEnv = {
     ...trackingEnv.rankZero,
     ...defaultRunId(id, env, trackingEnv.rankZero, recipe, retries),

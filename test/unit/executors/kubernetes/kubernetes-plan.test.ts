@@ -108,6 +108,12 @@ describe("kubernetes plan", () => {
     expect((plan(single, { retries: 0 }).job["spec"] as { backoffLimit: number }).backoffLimit).toBe(0);
   });
 
+  it("lets a replaced pod resume the same W&B run when the profile allows retries", () => {
+    const env = (p: KubernetesPlan) => containerOf(p).env.map((e) => e.name);
+    expect(env(plan(profileOf({ retries: 1 }), { tracking: {} }))).toContain("WANDB_RESUME");
+    expect(env(plan(profileOf({}), { tracking: {} }))).not.toContain("WANDB_RESUME");
+  });
+
   it("uses an existing Secret by name when secret_name is set, and makes none", () => {
     const p = plan(profileOf({ secret_name: "wandb" }));
     expect(p.secret).toBeUndefined();
