@@ -1,6 +1,6 @@
 import type { KubeApi } from "./kube-api.ts";
 import type { KubeJob, KubeList } from "./kube-objects.ts";
-import { LABEL_JOB_ID } from "./plan.ts";
+import { LABEL_EXECUTOR, LABEL_JOB_ID } from "./plan.ts";
 
 interface Asked {
   readonly name: string;
@@ -8,13 +8,13 @@ interface Asked {
   readonly reject: (error: unknown) => void;
 }
 
-/** Ids per LIST: a label selector of 100 ids stays well under URL limits. */
+/** Ids named in one selector: 100 stay well under URL limits. */
 const IDS_PER_LIST = 100;
 
 /**
  * Answers "where is Job X" for many jobs of one cluster with one LIST per namespace: every `get` asked in the same
- * turn of the event loop joins one `GET …/jobs?labelSelector=slipway.dev/job-id in (…)`, as Slurm's status joins
- * one `squeue`.
+ * turn of the event loop joins one `GET …/jobs?labelSelector=slipway.dev/job-id in (…)` (beyond 100 jobs, one LIST
+ * of every slipway Job of the namespace), as Slurm's status joins one `squeue`.
  *
  * @example
  * ```ts
@@ -48,27 +48,24 @@ export class JobLister {
   async #flush(): Promise<void> {
     const asked = [...this.#asked];
     this.#asked.clear();
-    await Promise.all(
-      asked.flatMap(([namespace, waiters]) => {
-        const chunks: Asked[][] = [];
-        for (let i = 0; i < waiters.length; i += IDS_PER_LIST)
-          chunks.push(waiters.slice(i, i + IDS_PER_LIST));
-        return chunks.map((chunk) => this.#answer(namespace, chunk));
-      }),
-    );
+    await Promise.all(asked.map(([namespace, waiters]) => this.#answer(namespace, waiters)));
   }
 
   async #answer(namespace: string, waiters: readonly Asked[]): Promise<void> {
     try {
       const names = [...new Set(waiters.map((w) => w.name))].sort();
+      // Up to 100 ids fit a selector naming them; beyond, every slipway Job of the namespace in the same one LIST.
+      const selector =
+        names.length === 1
+          ? `${LABEL_JOB_ID}=${names[0] ?? ""}`
+          : names.length <= IDS_PER_LIST
+            ? `${LABEL_JOB_ID} in (${names.join(",")})`
+            : `${LABEL_EXECUTOR}=kubernetes`;
       const list = await this.#api.json<KubeList<KubeJob>>({
         method: "GET",
         path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
         query: {
-          labelSelector:
-            names.length === 1
-              ? `${LABEL_JOB_ID}=${names[0] ?? ""}`
-              : `${LABEL_JOB_ID} in (${names.join(",")})`,
+          labelSelector: selector,
         },
       });
       if (list.metadata.resourceVersion !== undefined)
