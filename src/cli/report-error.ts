@@ -1,4 +1,5 @@
 import { SlipwayError } from "../errors.ts";
+import { redactValues, secretValuesOf } from "../secret-values.ts";
 import { paint } from "./output.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -8,14 +9,17 @@ import { UsageError } from "./usage-error.ts";
  */
 export function reportError(error: unknown, debug: boolean): number {
   const err = process.stderr;
+  // The last line of defence: no value of a secret-looking variable is ever printed, whatever quoted it.
+  const secrets = secretValuesOf(process.env);
+  const safe = (text: string): string => redactValues(text, secrets);
   if (error instanceof SlipwayError || error instanceof UsageError) {
-    err.write(`${paint("red", "error:", err)} ${error.message}\n`);
-    if (error.hint !== undefined) err.write(`${paint("yellow", "hint:", err)} ${error.hint}\n`);
-    if (debug && error.stack !== undefined) err.write(`${error.stack}\n`);
+    err.write(`${paint("red", "error:", err)} ${safe(error.message)}\n`);
+    if (error.hint !== undefined) err.write(`${paint("yellow", "hint:", err)} ${safe(error.hint)}\n`);
+    if (debug && error.stack !== undefined) err.write(`${safe(error.stack)}\n`);
     return 2;
   }
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  err.write(`${paint("red", "internal error:", err)} ${text}\n`);
+  err.write(`${paint("red", "internal error:", err)} ${safe(text)}\n`);
   err.write("This is a bug in slipway; please report it with the command you ran.\n");
   return 70;
 }

@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import { ConfigError, type ConfigIssue } from "../errors.ts";
+import { redactValues, secretValuesOf } from "../secret-values.ts";
 import { interpolateValue, unsetEnvError, type EnvSource, type UnsetEnvRef } from "./interpolate.ts";
 import { checkTable } from "./check-table.ts";
 import { closestMatch } from "./closest-match.ts";
@@ -53,7 +54,7 @@ export function resolveProfile(config: LoadedConfig, name: string, env: EnvSourc
   const values = interpolateMerged(merged, env);
   switch (profile.executor) {
     case "local": {
-      const data = check(merged, values, "local");
+      const data = check(merged, values, "local", env);
       const graceSeconds = data.grace_seconds ?? 10;
       return {
         ...baseOf(merged, data),
@@ -63,19 +64,19 @@ export function resolveProfile(config: LoadedConfig, name: string, env: EnvSourc
       };
     }
     case "docker": {
-      const data = check(merged, values, "docker");
+      const data = check(merged, values, "docker", env);
       return { ...baseOf(merged, data), executor: "docker", settings: dockerSettingsOf(data) };
     }
     case "slurm": {
-      const data = check(merged, values, "slurm");
+      const data = check(merged, values, "slurm", env);
       return { ...baseOf(merged, data), executor: "slurm", settings: slurmSettingsOf(data) };
     }
     case "kubernetes": {
-      const data = check(merged, values, "kubernetes");
+      const data = check(merged, values, "kubernetes", env);
       return { ...baseOf(merged, data), executor: "kubernetes", settings: kubernetesSettingsOf(data) };
     }
     case "ray": {
-      const data = check(merged, values, "ray");
+      const data = check(merged, values, "ray", env);
       return { ...baseOf(merged, data), executor: "ray", settings: raySettingsOf(data) };
     }
   }
@@ -101,7 +102,7 @@ export function resolveWandb(config: LoadedConfig, env: EnvSource): WandbSetting
       unset.map((u) => ({ path: formatPath(u.path), name: u.name })),
     );
   const { data, issues } = checkTable(wandbSchema, values, ["wandb"]);
-  if (data === undefined) throw resolvedInvalid(config.file, "[wandb]", issues);
+  if (data === undefined) throw resolvedInvalid(config.file, "[wandb]", issues, env);
   return {
     project: data.project,
     entity: data.entity,
@@ -190,18 +191,29 @@ function check<K extends ExecutorKind>(
   merged: Merged,
   values: Record<string, unknown>,
   kind: K,
+  env: EnvSource,
 ): RawProfileOf<K> {
   const { data, issues } = checkTable(PROFILE_SCHEMAS[kind], values, (path) => placeOf(merged, path));
   for (const { key, message } of missingRequired(kind, values)) {
     issues.push({ path: formatPath([merged.name, key]), message });
   }
   if (data === undefined || issues.length > 0)
-    throw resolvedInvalid(merged.file, `profile "${merged.name}"`, issues);
+    throw resolvedInvalid(merged.file, `profile "${merged.name}"`, issues, env);
   return data;
 }
 
-function resolvedInvalid(file: string, what: string, issues: readonly ConfigIssue[]): ConfigError {
-  const sorted = sortIssues(issues);
+// A resolved value may come from a secret variable (`memory = "${env:WANDB_API_KEY}"`): messages never quote one.
+function resolvedInvalid(
+  file: string,
+  what: string,
+  issues: readonly ConfigIssue[],
+  env: EnvSource,
+): ConfigError {
+  const secrets = secretValuesOf(env);
+  const sorted = sortIssues(issues).map((issue) => ({
+    ...issue,
+    message: redactValues(issue.message, secrets),
+  }));
   const count = `${sorted.length} problem${sorted.length === 1 ? "" : "s"}`;
   const lines = sorted.map((i) => `  ${i.path}: ${i.message}`);
   const first = `${file}: ${count} in ${what} once \${env:…} is resolved`;

@@ -5,11 +5,15 @@ import { wandbRunUrl } from "../env/wandb-run-url.ts";
 import { SlipwayError } from "../errors.ts";
 import type { JobState } from "./job-state.ts";
 import { isSecret, Secret } from "../secret.ts";
+import { holdsSecret, looksSecret } from "../secret-values.ts";
 import { newJobId } from "./job-id.ts";
 import type { Recipe } from "./recipe.ts";
 import type { ResolvedProfile } from "../config/types.ts";
 
-/** Variables that are secret whatever their source (a profile's `env` or a recipe's). */
+/**
+ * Variables that are secret whatever their source (a profile's `env` or a recipe's); any name that looks secret
+ * (`looksSecret`: `*_KEY`, `*_TOKEN`, `*_SECRET`, `*PASSWORD*`) is treated the same way.
+ */
 export const SECRET_ENV_NAMES: ReadonlySet<string> = new Set(["WANDB_API_KEY"]);
 
 /** Variables slipway never passes to a job: they only make sense in the launching process tree. */
@@ -104,6 +108,10 @@ export function buildJob(
   const id = newJobId(recipe.name, context.random);
   const trackingEnv = jobTrackingEnv(tracking, recipe.tracking, id);
   const env: Record<string, string | Secret> = { ...trackingEnv.vars };
+  // A plain value that holds a secret (the key copied under another name, `Bearer <key>`) is a secret too.
+  const knownSecrets = [...Object.values(trackingEnv.vars), ...Object.values(recipe.env ?? {})].flatMap(
+    (value) => (isSecret(value) ? [value.reveal()] : []),
+  );
   for (const [at, layer] of [
     [`${profile.name}.env`, profile.env],
     ["recipe.env", recipe.env ?? {}],
@@ -112,7 +120,10 @@ export function buildJob(
       checkEnvName(name);
       checkNoNul(`${at}.${name}`, isSecret(value) ? value.reveal() : value, "process environment");
       if (NEVER_FORWARDED_ENV.has(name)) continue;
-      env[name] = SECRET_ENV_NAMES.has(name) && !isSecret(value) ? new Secret(value) : value;
+      env[name] =
+        isSecret(value) || !(looksSecret(name) || holdsSecret(value, knownSecrets))
+          ? value
+          : new Secret(value);
     }
   }
   const nodes = recipe.resources?.nodes ?? profile.resources.nodes;

@@ -109,4 +109,33 @@ describe("canary: the W&B key never leaks", () => {
     expect(invalid.stderr).toContain("tag 1 is empty");
     expect(invalid.stderr + invalid.stdout).not.toContain(CANARY_KEY);
   });
+
+  it("redacts the key by value wherever it was copied: other names, a format error, dry runs, records", () => {
+    const copied = TOML.replace(
+      "grace_seconds = 1\n",
+      'grace_seconds = 1\nenv = { MY_KEY = "${env:WANDB_API_KEY}", PLAIN_COPY = "${env:WANDB_API_KEY}", AUTH = "Bearer ${env:WANDB_API_KEY}", HF_TOKEN = "hf_0123456789abcdef" }\n' +
+        '\n[bad]\nexecutor = "local"\nmemory = "${env:WANDB_API_KEY}"\n',
+    );
+    const sandbox = makeSandbox(tempDir(), copied, { WANDB_API_KEY: CANARY_KEY });
+    const opts = { env: sandbox.env, cwd: sandbox.root };
+    const dry = runCli(["launch", "--dry-run", "-p", "local", "--", "sh", "-c", "true"], opts);
+    const json = runCli(["launch", "--dry-run", "--json", "-p", "local", "--", "sh", "-c", "true"], opts);
+    const format = runCli(["launch", "--dry-run", "-p", "bad", "--", "true"], opts);
+    expect(format.status).toBe(2);
+    expect(format.stderr).toContain("bad.memory");
+    for (const name of ["MY_KEY", "PLAIN_COPY", "AUTH", "HF_TOKEN"])
+      expect(dry.stdout).toContain(`${name}=***`);
+    const launched = runCli(
+      ["launch", "-p", "local", "--", "sh", "-c", 'test "$PLAIN_COPY" = "$WANDB_API_KEY"'],
+      opts,
+    );
+    expect(launched.status, launched.stderr).toBe(0);
+    for (const out of [dry, json, format, launched]) {
+      expect(out.stdout + out.stderr).not.toContain(CANARY_KEY);
+      expect(out.stdout + out.stderr).not.toContain("hf_0123456789abcdef");
+    }
+    for (const file of filesUnder(sandbox.slipwayHome)) {
+      if (statSync(file).isFile()) expect(readFileSync(file, "utf8"), file).not.toContain(CANARY_KEY);
+    }
+  });
 });

@@ -40,6 +40,16 @@ describe("buildJob env precedence: recipe env > profile env > tracking", () => {
     expect(envOf({ WANDB_API_KEY: "p".repeat(40) }, {})["WANDB_API_KEY"]).toBeInstanceOf(Secret);
   });
 
+  it("makes secret-looking names and copies of a secret secrets, whatever their name", () => {
+    const key = (tracking.vars["WANDB_API_KEY"] as Secret).reveal();
+    const env = envOf({ HF_TOKEN: "hf_0123456789", HF_HOME: "/cache" }, { COPY: key, AUTH: `Bearer ${key}` });
+    expect(env["HF_TOKEN"]).toBeInstanceOf(Secret);
+    expect(env["COPY"]).toBeInstanceOf(Secret);
+    expect(env["AUTH"]).toBeInstanceOf(Secret);
+    expect((env["AUTH"] as Secret).reveal()).toBe(`Bearer ${key}`);
+    expect(env["HF_HOME"]).toBe("/cache");
+  });
+
   it("never forwards WANDB_SERVICE or WANDB_LAUNCH, whatever the source", () => {
     const env = envOf({ WANDB_SERVICE: "x" }, { WANDB_LAUNCH: "True" });
     expect(env["WANDB_SERVICE"]).toBeUndefined();
