@@ -17,7 +17,9 @@
  *    the module's `detail` schema) in any process. One handle implementation (`tracked-handle.ts`) gives every
  *    executor the same `status`/`wait`/`cancel`/`logs`: it asks {@link JobEngine.probe}, stores the first terminal
  *    status once and never asks again, backs off by {@link PollPolicy}, stops with {@link JobEngine.stop} and
- *    gives up confirming a cancel after {@link PollPolicy.cancelDeadlineMs}.
+ *    gives up confirming a cancel after {@link PollPolicy.cancelDeadlineMs}. `wait()` and a log follow ride out an
+ *    engine that cannot be reached (`ENGINE_UNREACHABLE`: a scheduler or API server restarting) for up to five
+ *    minutes once it has answered about the job; `status()` reports such an outage at once.
  * 5. **Clean up** — {@link JobEngine.cleanup} frees what a finished job still holds on the engine after saving its
  *    logs through the {@link LogSaver}; the core then marks the record cleaned and serves logs from the store.
  * 6. **Check** — `check(profile, context)` is `slipway doctor`'s line for a profile; it never throws.

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ExecutorKind } from "../config/types.ts";
 import { isTerminal, type JobStatus } from "../job/job-state.ts";
 import { isSameProcessAlive } from "../job/process-info.ts";
+import { SlipwayError } from "../errors.ts";
 import type { JobFiles } from "../store/job-files.ts";
 import type { JobRecord } from "../store/job-record.ts";
 import type { JobStore } from "../store/job-store.ts";
@@ -18,6 +19,9 @@ export interface TrackedHandleDeps {
   /** An engine already built by `submit` in this process. */
   readonly engine?: JobEngine | undefined;
 }
+
+/** How long `wait()` and a log follow ride out an engine that cannot be reached before they give up. */
+export const OUTAGE_MS = 5 * 60_000;
 
 /**
  * The one {@link JobHandle} of every executor, over the executor's small {@link JobEngine}:
@@ -43,6 +47,9 @@ export class TrackedHandle implements JobHandle {
   readonly #files: JobFiles;
   #record: JobRecord;
   #engine: Promise<JobEngine> | undefined;
+  /** The last status the engine gave, and since when it cannot be reached (see #statusThroughOutages). */
+  #seen: JobStatus | undefined;
+  #unreachableSince: number | undefined;
 
   constructor(record: JobRecord, deps: TrackedHandleDeps) {
     this.id = record.id;
@@ -63,6 +70,8 @@ export class TrackedHandle implements JobHandle {
     if (isTerminal(stored)) return stored;
     if (this.#record.nativeId === "") return this.#unsubmitted();
     const probed = await (await this.#engineNow()).probe();
+    this.#seen = probed;
+    this.#unreachableSince = undefined;
     this.#remember(probed);
     return probed;
   }
@@ -70,7 +79,7 @@ export class TrackedHandle implements JobHandle {
   async wait(options: { readonly signal?: AbortSignal } = {}): Promise<JobStatus> {
     let delay: number | undefined;
     for (;;) {
-      const status = await this.status();
+      const status = await this.#statusThroughOutages();
       if (isTerminal(status)) return status;
       options.signal?.throwIfAborted();
       const engine = this.#record.nativeId === "" ? undefined : await this.#engineNow();
@@ -119,7 +128,7 @@ export class TrackedHandle implements JobHandle {
       return;
     }
     const engine = await this.#engineNow();
-    yield* engine.logs(options, async () => isTerminal(await this.status()));
+    yield* engine.logs(options, async () => isTerminal(await this.#statusThroughOutages()));
   }
 
   async *logEntries(options: LogOptions = {}): AsyncGenerator<LogEntry> {
@@ -128,7 +137,7 @@ export class TrackedHandle implements JobHandle {
       return;
     }
     const engine = await this.#engineNow();
-    const isDone = async (): Promise<boolean> => isTerminal(await this.status());
+    const isDone = async (): Promise<boolean> => isTerminal(await this.#statusThroughOutages());
     if (engine.entries !== undefined) {
       yield* engine.entries(options, isDone);
       return;
@@ -181,6 +190,24 @@ export class TrackedHandle implements JobHandle {
       return match === null ? [] : [Number(match[1])];
     });
     return indices.length === 0 ? undefined : Math.min(...indices);
+  }
+
+  /**
+   * `status()` for what follows a job (`wait()`, a log follow): once the engine answered about this job, an engine
+   * that cannot be reached (a scheduler or API server restarting, a network cut) gives the last status with the
+   * reason, for up to {@link OUTAGE_MS}, instead of ending the wait; `status()` itself says it at once.
+   */
+  async #statusThroughOutages(): Promise<JobStatus> {
+    try {
+      return await this.status();
+    } catch (error) {
+      const seen = this.#seen;
+      if (seen === undefined || !(error instanceof SlipwayError) || error.code !== "ENGINE_UNREACHABLE")
+        throw error;
+      this.#unreachableSince ??= Date.now();
+      if (Date.now() - this.#unreachableSince > OUTAGE_MS) throw error;
+      return { ...seen, reason: `${error.message.split("\n")[0] ?? ""}; still trying` };
+    }
   }
 
   #engineNow(): Promise<JobEngine> {

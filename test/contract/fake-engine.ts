@@ -1,3 +1,4 @@
+import { SlipwayError } from "../../src/errors.ts";
 import type { JobEngine } from "../../src/executors/executor-module.ts";
 import type { LogOptions } from "../../src/executors/types.ts";
 import type { JobStatus } from "../../src/job/job-state.ts";
@@ -15,6 +16,7 @@ export class FakeEngine implements JobEngine {
   #ended: JobStatus | undefined;
   readonly #job: ContractJob;
   readonly #ignoresStop: boolean;
+  readonly #outage: { readonly from: number; readonly count: number } | undefined;
 
   readonly poll = {
     firstMs: 5,
@@ -23,7 +25,16 @@ export class FakeEngine implements JobEngine {
     cancelDeadlineMs: () => 200,
   };
 
-  constructor(job: ContractJob, options: { probesUntilEnd?: number; ignoresStop?: boolean } = {}) {
+  constructor(
+    job: ContractJob,
+    options: {
+      probesUntilEnd?: number;
+      ignoresStop?: boolean;
+      /** Probes `from`…`from + count - 1` (1-based) find the engine unreachable. */
+      outage?: { readonly from: number; readonly count: number };
+    } = {},
+  ) {
+    this.#outage = options.outage;
     this.#job = job;
     this.#remaining = job === "runs" ? Number.POSITIVE_INFINITY : (options.probesUntilEnd ?? 3);
     this.#ignoresStop = options.ignoresStop ?? false;
@@ -32,6 +43,12 @@ export class FakeEngine implements JobEngine {
   probe(): Promise<JobStatus> {
     this.probes += 1;
     if (this.cleaned) throw new Error("the fake engine was asked about a job it no longer holds");
+    const outage = this.#outage;
+    if (outage !== undefined && this.probes >= outage.from && this.probes < outage.from + outage.count) {
+      return Promise.reject(
+        new SlipwayError("ENGINE_UNREACHABLE", "cannot reach the fake engine (ECONNREFUSED)"),
+      );
+    }
     if (this.#ended !== undefined) return Promise.resolve(this.#ended);
     this.#remaining -= 1;
     if (this.#remaining > 0) {

@@ -18,7 +18,7 @@ import { CONTRACT_SCRIPTS, type ContractHarness, type ContractJob } from "./harn
 const tempDir = useTempDirs();
 
 /** A job store, a fake engine per job, and a fake executor whose submit hands out those engines. */
-function fakeWorld(engineOptions: { probesUntilEnd?: number; ignoresStop?: boolean } = {}) {
+function fakeWorld(engineOptions: ConstructorParameters<typeof FakeEngine>[1] = {}) {
   const dir = tempDir();
   const store = new JobStore(dir);
   const context = { env: {}, cwd: dir, homeDir: dir, store, connections: new Connections() };
@@ -102,6 +102,27 @@ describe("the one job handle, on the fake engine", () => {
     await world.reattach(job.id).status();
     await world.reattach(job.id).wait();
     expect(engine?.probes).toBe(asked);
+  });
+
+  it("wait() and a log follow ride out an engine that cannot be reached for a while; status() says so at once", async () => {
+    const world = fakeWorld({ probesUntilEnd: 6, outage: { from: 2, count: 3 } });
+    const job = await world.start("succeeds");
+    const first = await job.status();
+    expect(first.state).toBe("running");
+    await expect(job.status()).rejects.toMatchObject({ code: "ENGINE_UNREACHABLE" });
+    const lines: string[] = [];
+    const following = (async () => {
+      for await (const line of job.logs({ follow: true, stream: "stdout" })) lines.push(line);
+    })();
+    expect(await job.wait()).toMatchObject({ state: "succeeded", exitCode: 0 });
+    await following;
+    expect(lines).toEqual(["out 1", "out 2", "out 3"]);
+  });
+
+  it("wait() does not ride out an engine it never reached", async () => {
+    const world = fakeWorld({ outage: { from: 1, count: 100 } });
+    const job = await world.start("succeeds");
+    await expect(job.wait()).rejects.toMatchObject({ code: "ENGINE_UNREACHABLE" });
   });
 
   it("cancel() says it could not confirm the end when the engine does not stop the job in time", async () => {

@@ -47,7 +47,6 @@ export function kubernetesEngine(
       around,
     );
   const cancelRequested = (): boolean => existsSync(files.cancelRequested);
-  let last: JobStatus | undefined;
   // Asked once per engine, the first time the scheduler finds no room: whether any node could ever hold a pod.
   let fits: Promise<string | undefined> | undefined;
   const neverRuns = (s: KubeSession, job: KubeJob): Promise<string | undefined> =>
@@ -56,7 +55,6 @@ export function kubernetesEngine(
       .then((nodes) => neverFits(demandOf(job), nodes.items))
       // Users with a namespaced Role cannot list nodes: then the scheduler's message is all there is.
       .catch(() => undefined));
-  let unreachableSince: number | undefined;
   // The Job of this record: one of the same name made later (after a delete) is another job.
   const findJob = async (s: KubeSession) => {
     const job = await s.jobs.get(namespace, id);
@@ -110,23 +108,13 @@ export function kubernetesEngine(
     },
 
     async probe(): Promise<JobStatus> {
-      try {
-        const s = await session();
-        const job = await findJob(s);
-        const pods = job !== undefined && needsPods(job) ? await listPods(s.api, namespace, id) : undefined;
-        const status = kubernetesStatus(job, pods, cancelRequested());
-        const never =
-          job !== undefined && status.raw === "Pending/Unschedulable" ? await neverRuns(s, job) : undefined;
-        last = never === undefined ? status : { ...status, blocked: never };
-        unreachableSince = undefined;
-        return last;
-      } catch (error) {
-        // A job this engine has seen rides out an API server restart: its last status, for a while.
-        if (last === undefined || !(error instanceof SlipwayError) || !isUnreachable(error)) throw error;
-        unreachableSince ??= Date.now();
-        if (Date.now() - unreachableSince > OUTAGE_MS) throw error;
-        return { ...last, reason: `${error.message}; trying again` };
-      }
+      const s = await session();
+      const job = await findJob(s);
+      const pods = job !== undefined && needsPods(job) ? await listPods(s.api, namespace, id) : undefined;
+      const status = kubernetesStatus(job, pods, cancelRequested());
+      const never =
+        job !== undefined && status.raw === "Pending/Unschedulable" ? await neverRuns(s, job) : undefined;
+      return never === undefined ? status : { ...status, blocked: never };
     },
 
     async stop(): Promise<void> {
@@ -183,9 +171,6 @@ export function kubernetesEngine(
 function isUnreachable(error: unknown): boolean {
   return error instanceof SlipwayError && error.code === "ENGINE_UNREACHABLE";
 }
-
-/** How long a job being tracked may lose its API server (a restart, an upgrade) before `wait()` gives up. */
-const OUTAGE_MS = 5 * 60_000;
 
 /** What each pod of a Job asks of a node. */
 function demandOf(job: KubeJob): PodDemand {
