@@ -221,10 +221,26 @@ function checkNoNul(path: string, value: string, holder: string): void {
   if (value.includes("\0")) invalidRecipe(`${path} contains a NUL character, which no ${holder} can hold`);
 }
 
+// Names a job's shell wrappers use for themselves (slipway_*) or that bash will not let a script set.
+const RESERVED_ENV_NAMES: ReadonlySet<string> = new Set([
+  "BASHOPTS",
+  "BASH_VERSINFO",
+  "EUID",
+  "GROUPS",
+  "PPID",
+  "SHELLOPTS",
+  "UID",
+]);
+
 function checkEnvName(name: string): void {
   if (!ENV_NAME.test(name)) {
     invalidRecipe(
       `environment variable name "${name}" is invalid (letters, digits and _, not starting with a digit)`,
+    );
+  }
+  if (name.startsWith("slipway_") || RESERVED_ENV_NAMES.has(name)) {
+    invalidRecipe(
+      `environment variable name "${name}" is reserved (${name.startsWith("slipway_") ? "slipway_* names are the job wrappers' own" : "bash does not let a job set it"})`,
     );
   }
 }

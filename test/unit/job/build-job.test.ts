@@ -50,6 +50,12 @@ describe("buildJob env precedence: recipe env > profile env > tracking", () => {
     expect(env["HF_HOME"]).toBe("/cache");
   });
 
+  it.each(["slipway_dir", "UID", "SHELLOPTS"])("refuses the reserved name %s", (name) => {
+    expect(() => envOf({ [name]: "/elsewhere" }, {})).toThrow(
+      `environment variable name "${name}" is reserved`,
+    );
+  });
+
   it("never forwards WANDB_SERVICE or WANDB_LAUNCH, whatever the source", () => {
     const env = envOf({ WANDB_SERVICE: "x" }, { WANDB_LAUNCH: "True" });
     expect(env["WANDB_SERVICE"]).toBeUndefined();
