@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer, connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import type { SlurmPlan } from "../../src/executors/slurm/plan.ts";
@@ -9,6 +8,7 @@ import { dryRun, launch } from "../../src/launch.ts";
 import { JobStore } from "../../src/store/job-store.ts";
 import type { CommandRunner } from "../../src/transport/command-runner.ts";
 import { defaultConnections } from "../../src/transport/connections.ts";
+import { tcpProxy } from "../helpers/tcp-proxy.ts";
 import { describeWithEngine, slurmCluster, type SlurmClusterAccess } from "../helpers/engine.ts";
 import { runCli } from "../helpers/run-cli.ts";
 import { sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
@@ -256,34 +256,3 @@ describeWithEngine("slurm executor when things go wrong", slurmCluster(), (value
     expect(dirtyOut).toEqual(["uncommitted code"]);
   });
 });
-
-/** A TCP proxy whose connections the test can cut, to lose an SSH connection for real. */
-async function tcpProxy(host: string, port: number) {
-  const sockets = new Set<Socket>();
-  let dropped = 0;
-  const server = createServer((client) => {
-    const upstream = connect(port, host);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("error", () => undefined);
-      s.on("close", () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  return {
-    port: typeof address === "object" && address !== null ? address.port : 0,
-    dropAll: () => {
-      for (const s of sockets) {
-        dropped++;
-        s.destroy();
-      }
-    },
-    dropped: () => dropped,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}
