@@ -33,9 +33,12 @@ describeWithEngine("kubernetes executor: bad input and faults", kubernetesCluste
       ["--kubeconfig", cluster.kubeconfig, "-n", cluster.namespace, ...args],
       {
         encoding: "utf8",
+        // The namespace's events grow with every run: far more than the default 1 MiB.
+        maxBuffer: 256 * 1024 * 1024,
       },
     );
-    if (result.status !== 0) throw new Error(`kubectl ${args.join(" ")}: ${result.stderr}`);
+    if (result.status !== 0)
+      throw new Error(`kubectl ${args.join(" ")}: ${result.error?.message ?? result.stderr}`);
     return result.stdout;
   };
   const sandbox = (extra = "", kubeconfig = cluster.kubeconfig): Sandbox =>
