@@ -14,7 +14,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts", "test/contract/**/*.engine.test.ts"],
+          include: [
+            "test/integration/**/*.test.ts",
+            "test/contract/**/*.engine.test.ts",
+            "test/faults/**/*.test.ts",
+          ],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

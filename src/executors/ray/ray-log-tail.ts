@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import WebSocket from "ws";
+import { SlipwayError } from "../../errors.ts";
 import type { RayClient } from "./ray-client.ts";
 
 /**
@@ -33,8 +34,12 @@ export async function* followRayLogs(
   socket.on("open", () => {
     state.opened = true;
   });
+  // Characters received: where polling picks up if the tail closes before the job ended.
+  let delivered = 0;
   socket.on("message", (data: Buffer) => {
-    queue.push(data.toString("utf8"));
+    const text = data.toString("utf8");
+    delivered += text.length;
+    queue.push(text);
     notify();
   });
   socket.on("error", () => {
@@ -68,8 +73,19 @@ export async function* followRayLogs(
     signal?.removeEventListener("abort", abort);
     socket.close();
   }
-  if (partial !== "") yield partial;
-  if (state.failed && signal?.aborted !== true) yield* pollRayLogs(client, id, isDone, signal);
+  if (signal?.aborted === true) {
+    if (partial !== "") yield partial;
+    return;
+  }
+  // The tail closes when the job ends, and also when the dashboard goes away (a restart, a network cut): then the
+  // rest comes by polling from where the tail stopped, riding out the outage as the job's wait does.
+  if (!state.failed && (await isDone())) {
+    const rest = await client.logs(id).catch(() => undefined);
+    const tail = rest === undefined ? partial : (partial + rest.slice(delivered)).replace(/\n$/, "");
+    if (tail !== "") yield* tail.split("\n");
+    return;
+  }
+  yield* pollRayLogs(client, id, isDone, signal, { seen: delivered, partial });
 }
 
 /** Polls `/logs` once a second and yields what is new, until the job has ended and everything was read. */
@@ -77,13 +93,21 @@ async function* pollRayLogs(
   client: RayClient,
   id: string,
   isDone: () => Promise<boolean>,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  from: { readonly seen: number; readonly partial: string },
 ): AsyncGenerator<string> {
-  let seen = 0;
-  let partial = "";
+  let { seen, partial } = from;
   for (;;) {
     const done = await isDone();
-    const text = (await client.logs(id)) ?? "";
+    let text: string;
+    try {
+      text = (await client.logs(id)) ?? "";
+    } catch (error) {
+      // Unreachable for now: try again next round (isDone gives up once the outage lasts too long).
+      if (!(error instanceof SlipwayError) || error.code !== "ENGINE_UNREACHABLE" || done) throw error;
+      await sleep(1000, undefined, { signal }).catch(() => undefined);
+      continue;
+    }
     const parts = (partial + text.slice(seen)).split("\n");
     seen = text.length;
     partial = parts.pop() ?? "";

@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import type { Socket } from "node:net";
 import type { SFTPWrapper } from "ssh2";
 import { SlipwayError } from "../../errors.ts";
@@ -124,7 +123,8 @@ export class PooledSshRunner implements SshRunner {
         if (socket.closed) return;
         // Someone awaits the end: the socket keeps the process alive until it closes (or the grace timer destroys it).
         socket.ref();
-        await once(socket, "close");
+        // Not events.once: it rejects on "error", which a connection cut under a write (EPIPE) emits before "close".
+        await new Promise((resolve) => socket.once("close", resolve));
       }),
     );
   }
