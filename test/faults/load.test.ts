@@ -1,0 +1,122 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { afterAll, expect, it } from "vitest";
+import type { JobHandle } from "../../src/executors/types.ts";
+import { launch } from "../../src/launch.ts";
+import { JobStore } from "../../src/store/job-store.ts";
+import { defaultConnections } from "../../src/transport/connections.ts";
+import {
+  describeWithEngine,
+  DOCKER_TEST_IMAGES,
+  dockerDaemon,
+  kubernetesCluster,
+  slurmCluster,
+  type KubernetesClusterAccess,
+  type SlurmClusterAccess,
+} from "../helpers/engine.ts";
+import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
+import { clusterSandbox, loginTransport } from "../helpers/slurm-sandbox.ts";
+import { useTempDirs } from "../helpers/temp-dir.ts";
+
+// Load: 100 launch() calls at once from one process, per executor. Nothing lost, nothing doubled: 100 distinct ids,
+// 100 records each with the engine's id, 100 distinct objects on the engine.
+
+const tempDir = useTempDirs();
+const COUNT = 100;
+
+/** Launches COUNT jobs at once; checks the ids and the records; returns the handles. */
+async function launchMany(box: Sandbox, profile: string, command: readonly string[]): Promise<JobHandle[]> {
+  const options = { ...sandboxOptions(box, profile), detach: true };
+  const jobs = await Promise.all(
+    Array.from({ length: COUNT }, (_, i) => launch({ name: `load-${i}`, command }, options)),
+  );
+  expect(new Set(jobs.map((job) => job.id)).size).toBe(COUNT);
+  expect(new Set(jobs.map((job) => job.nativeId)).size).toBe(COUNT);
+  const records = new JobStore(box.slipwayHome).list();
+  expect(records).toHaveLength(COUNT);
+  for (const record of records) {
+    expect(record.nativeId, record.id).not.toBe("");
+    expect(record.raw, record.id).not.toBe("submitting");
+  }
+  return jobs;
+}
+
+it(`${COUNT} concurrent local launches: every job ends once, with its record`, async () => {
+  const box = makeSandbox(tempDir(), '[local]\nexecutor = "local"\n');
+  const jobs = await launchMany(box, "local", ["true"]);
+  const ended = await Promise.all(jobs.map((job) => job.wait()));
+  expect(ended.every((status) => status.state === "succeeded")).toBe(true);
+  expect(new JobStore(box.slipwayHome).list().every((record) => record.state === "succeeded")).toBe(true);
+});
+
+describeWithEngine(`${COUNT} concurrent launches on dockerd`, dockerDaemon(), () => {
+  it("give 100 distinct containers, each ending once", async () => {
+    const box = makeSandbox(
+      tempDir(),
+      `[box]\nexecutor = "docker"\nimage = "${DOCKER_TEST_IMAGES[0]}"\npull = "never"\n`,
+    );
+    const jobs = await launchMany(box, "box", ["true"]);
+    const ended = await Promise.all(jobs.map((job) => job.wait()));
+    expect(ended.filter((status) => status.state !== "succeeded")).toEqual([]);
+  });
+});
+
+describeWithEngine(`${COUNT} concurrent launches on the Slurm cluster`, slurmCluster(), (value) => {
+  afterAll(async () => {
+    await defaultConnections().close();
+  });
+
+  it("give 100 distinct Slurm jobs over one connection, never more than 10 channels", async () => {
+    const access = JSON.parse(value) as SlurmClusterAccess;
+    // Held: submitted, never run, so the test loads slipway and sbatch, not the three nodes.
+    const box = clusterSandbox(tempDir(), access, {}, { extraToml: 'sbatch_args = ["--hold"]\n' });
+    const shared = loginTransport(access, box);
+    await shared.run("true");
+    const connects = shared.stats().connects;
+    const jobs = await launchMany(box, "cluster", ["true"]);
+    try {
+      const queued = await shared.run(
+        `squeue -h --me -t all -o %i --name=${jobs.map((job) => job.id).join(",")}`,
+      );
+      expect(new Set(queued.stdout.split("\n").filter((line) => line !== ""))).toEqual(
+        new Set(jobs.map((job) => job.nativeId)),
+      );
+      expect(shared.stats().connects).toBe(connects);
+      expect(shared.stats().channels.maxOpen).toBeLessThanOrEqual(10);
+    } finally {
+      await shared.run(`scancel ${jobs.map((job) => job.nativeId).join(" ")}`);
+    }
+  });
+});
+
+describeWithEngine(`${COUNT} concurrent launches on the Kubernetes cluster`, kubernetesCluster(), (value) => {
+  it("give 100 distinct Jobs, each with its Secret", async () => {
+    const cluster = (value === "" ? {} : JSON.parse(value)) as KubernetesClusterAccess;
+    // Left suspended (a Kueue queue label; there is no Kueue here): the Jobs are made, no pod runs.
+    const box = makeSandbox(
+      tempDir(),
+      `[k8s]\nexecutor = "kubernetes"\nimage = "${cluster.images.busybox}"\nnamespace = "${cluster.namespace}"\n` +
+        `kubeconfig = "${cluster.kubeconfig}"\nqueue = "load"\nlabels = { "slipway.dev/load" = "${Date.now()}" }\n`,
+      { WANDB_API_KEY: "0123456789abcdef".repeat(3) },
+    );
+    const label = /slipway\.dev\/load" = "(\d+)"/.exec(readFileSync(box.config, "utf8"))?.[1] ?? "";
+    const kubectl = (...args: string[]): string =>
+      spawnSync(cluster.kubectl, ["--kubeconfig", cluster.kubeconfig, "-n", cluster.namespace, ...args], {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      }).stdout;
+    try {
+      const jobs = await launchMany(box, "k8s", ["true"]);
+      const names = (kind: string) =>
+        new Set(
+          kubectl("get", kind, "-l", `slipway.dev/load=${label}`, "-o", "name")
+            .split("\n")
+            .filter((l) => l !== ""),
+        );
+      expect(names("jobs")).toEqual(new Set(jobs.map((job) => `job.batch/${job.id}`)));
+      expect(names("secrets")).toEqual(new Set(jobs.map((job) => `secret/${job.id}-env`)));
+    } finally {
+      kubectl("delete", "jobs", "-l", `slipway.dev/load=${label}`, "--cascade=background", "--wait=false");
+    }
+  });
+});
