@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { nodeHttp } from "../src/executors/ray/http-transport.ts";
 import { dryRun, launch } from "../src/index.ts";
 import { benchKubernetes } from "./kubernetes.ts";
+import { benchList } from "./list.ts";
 import { benchSlurm } from "./slurm.ts";
 import { benchStartup, median } from "./startup.ts";
 
@@ -57,6 +58,7 @@ const dockerRows = await benchDocker();
 const rayRows = await benchRay();
 const slurmRows = await benchSlurm(sandbox, env, home);
 const kubernetesRows = await benchKubernetes(sandbox, env, home, runs);
+const listRows = await benchList(root, runs);
 rmSync(sandbox, { recursive: true, force: true });
 
 const rows: [string, number, string][] = [
@@ -68,7 +70,7 @@ const rows: [string, number, string][] = [
     `${(launched / raw).toFixed(2)}× raw; +${(launched - raw).toFixed(1)} ms; target ≤ +30 ms`,
   ],
 ];
-rows.push(...dockerRows, ...rayRows, ...slurmRows, ...kubernetesRows);
+rows.push(...dockerRows, ...rayRows, ...slurmRows, ...kubernetesRows, ...listRows);
 console.log(`slipway bench on Node ${process.version}, median of ${runs} runs`);
 for (const [name, ms, note] of rows)
   console.log(`${name.padEnd(42)} ${ms.toFixed(1).padStart(7)} ms   ${note}`);
