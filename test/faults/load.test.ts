@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
 import type { JobHandle } from "../../src/executors/types.ts";
@@ -14,6 +13,7 @@ import {
   type KubernetesClusterAccess,
   type SlurmClusterAccess,
 } from "../helpers/engine.ts";
+import { kubectlOf } from "../helpers/kubectl.ts";
 import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
 import { clusterSandbox, loginTransport } from "../helpers/slurm-sandbox.ts";
 import { useTempDirs } from "../helpers/temp-dir.ts";
@@ -100,11 +100,7 @@ describeWithEngine(`${COUNT} concurrent launches on the Kubernetes cluster`, kub
       { WANDB_API_KEY: "0123456789abcdef".repeat(3) },
     );
     const label = /slipway\.dev\/load" = "(\d+)"/.exec(readFileSync(box.config, "utf8"))?.[1] ?? "";
-    const kubectl = (...args: string[]): string =>
-      spawnSync(cluster.kubectl, ["--kubeconfig", cluster.kubeconfig, "-n", cluster.namespace, ...args], {
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-      }).stdout;
+    const kubectl = kubectlOf(cluster);
     try {
       const jobs = await launchMany(box, "k8s", ["true"]);
       const names = (kind: string) =>

@@ -23,8 +23,12 @@ function sandbox(toml?: string) {
   return { box, env, opts: { env, cwd: box.root } };
 }
 
+// Locally a missing shell skips its test with a printed reason; in CI (which installs them) it runs, and fails.
 function has(shell: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${shell}`]).status === 0;
+  if (process.env["CI"] === "true") return true;
+  const found = spawnSync("sh", ["-c", `command -v ${shell}`]).status === 0;
+  if (!found) console.warn(`[skipped] shell completion with ${shell}: ${shell} is not installed`);
+  return found;
 }
 
 function shell(command: string, args: readonly string[], opts: { env: Record<string, string>; cwd: string }) {

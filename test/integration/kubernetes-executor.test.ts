@@ -9,6 +9,7 @@ import type { Recipe } from "../../src/job/recipe.ts";
 import { JobStore } from "../../src/store/job-store.ts";
 import { collect, until } from "../contract/harness.ts";
 import { describeWithEngine, kubernetesCluster, type KubernetesClusterAccess } from "../helpers/engine.ts";
+import { kubectlOf } from "../helpers/kubectl.ts";
 import { runCli } from "../helpers/run-cli.ts";
 import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
 import { CANARY_KEY, useTempDirs } from "../helpers/temp-dir.ts";
@@ -21,20 +22,7 @@ const probeScript = readFileSync(join(import.meta.dirname, "wandb-probe.py"), "u
 describeWithEngine("kubernetes executor on a real cluster", kubernetesCluster(), (value) => {
   // Skipped (no cluster): the body only declares tests, with an empty value.
   const cluster = (value === "" ? {} : JSON.parse(value)) as KubernetesClusterAccess;
-  const kubectl = (...args: string[]): string => {
-    const result = spawnSync(
-      cluster.kubectl,
-      ["--kubeconfig", cluster.kubeconfig, "-n", cluster.namespace, ...args],
-      {
-        encoding: "utf8",
-        // The namespace's events grow with every run: far more than the default 1 MiB.
-        maxBuffer: 256 * 1024 * 1024,
-      },
-    );
-    if (result.status !== 0)
-      throw new Error(`kubectl ${args.join(" ")}: ${result.error?.message ?? result.stderr}`);
-    return result.stdout;
-  };
+  const kubectl = kubectlOf(cluster);
   const toml = (extra = "", image = cluster.images.busybox) =>
     [
       "[wandb]",
