@@ -7,6 +7,7 @@ import { nodeHttp } from "../src/executors/ray/http-transport.ts";
 import { dryRun, launch } from "../src/index.ts";
 import { benchKubernetes } from "./kubernetes.ts";
 import { benchList } from "./list.ts";
+import { benchShip } from "./ship.ts";
 import { benchSlurm } from "./slurm.ts";
 import { benchStartup, median } from "./startup.ts";
 
@@ -59,18 +60,19 @@ const rayRows = await benchRay();
 const slurmRows = await benchSlurm(sandbox, env, home);
 const kubernetesRows = await benchKubernetes(sandbox, env, home, runs);
 const listRows = await benchList(root, runs);
+const shipRows = await benchShip(join(sandbox, "ship"), env, home);
 rmSync(sandbox, { recursive: true, force: true });
 
 const rows: [string, number, string][] = [
   ...startupRows,
   ["raw child_process.spawn(true) (baseline)", raw, "1.00×"],
   [
-    "launch() + wait() of true",
+    "launch() + wait() of true (package none)",
     launched,
     `${(launched / raw).toFixed(2)}× raw; +${(launched - raw).toFixed(1)} ms; target ≤ +30 ms`,
   ],
 ];
-rows.push(...dockerRows, ...rayRows, ...slurmRows, ...kubernetesRows, ...listRows);
+rows.push(...dockerRows, ...rayRows, ...slurmRows, ...kubernetesRows, ...listRows, ...shipRows);
 console.log(`slipway bench on Node ${process.version}, median of ${runs} runs`);
 for (const [name, ms, note] of rows)
   console.log(`${name.padEnd(42)} ${ms.toFixed(1).padStart(7)} ms   ${note}`);

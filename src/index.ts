@@ -46,6 +46,7 @@ export { loadConfig } from "./config/load-config.ts";
 export type { LoadedConfig } from "./config/loaded-config.ts";
 export { resolveProfile, resolveWandb, listProfiles } from "./config/resolve-profile.ts";
 export type {
+  EnvFileRef,
   ExecutorKind,
   Launcher,
   LocalProfile,

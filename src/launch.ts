@@ -5,6 +5,9 @@ import type { Executor } from "./executors/executor-module.ts";
 import { submitJob } from "./executors/submit-job.ts";
 import type { JobHandle, Plan } from "./executors/types.ts";
 import { buildJob, type Job, type JobDependency } from "./job/job.ts";
+import type { CodePackage } from "./package/code-package.ts";
+import { choosePackage } from "./package/choose-package.ts";
+import { packCode } from "./package/pack-code.ts";
 import type { Recipe } from "./job/recipe.ts";
 import { runtimeOf, type Runtime, type RuntimeOptions } from "./runtime.ts";
 import type { ProfileChoice } from "./select-profile.ts";
@@ -76,10 +79,10 @@ export interface DryRun {
  */
 export async function launch(recipe: Recipe, options: LaunchOptions = {}): Promise<LaunchedJob> {
   const runtime = runtimeOf(options);
-  const { executor, job, plan } = await prepare(recipe, options, runtime);
+  const { executor, job, plan, code } = await prepare(recipe, options, runtime);
   const handle = await submitJob(executor, job, plan, runtime, {
     detach: options.detach ?? false,
-    allowDirty: options.allowDirty ?? false,
+    ...(code === undefined ? {} : { code }),
   });
   return {
     id: handle.id,
@@ -112,7 +115,7 @@ async function prepare(
   recipe: Recipe,
   options: LaunchOptions,
   runtime: Runtime,
-): Promise<{ executor: Executor; job: Job; plan: Plan }> {
+): Promise<{ executor: Executor; job: Job; plan: Plan; code: CodePackage | undefined }> {
   const executor = await buildExecutor(options.profile, { ...options, connections: runtime.connections });
   const notify = options.onNotice ?? ((message: string) => process.stderr.write(`slipway: ${message}\n`));
   const { store } = runtime;
@@ -122,13 +125,27 @@ async function prepare(
     if (notice === daily && !firstToday(store, `no-key ${executor.profile.file}`, new Date())) continue;
     notify(notice);
   }
-  const job = buildJob(recipe, executor.profile, executor.tracking, {
-    cwd: options.cwd ?? process.cwd(),
+  const { profile } = executor;
+  const choice = choosePackage(recipe, profile, runtime.cwd, runtime.env);
+  if (choice.notice !== undefined) notify(choice.notice);
+  // Packed before the job is built: a dry run shows what is shipped, and a dirty tree is refused before anything.
+  const code =
+    choice.mode === "none"
+      ? undefined
+      : await packCode(choice.mode, choice.dir, {
+          allowDirty: options.allowDirty ?? false,
+          excludes: [...profile.excludes, ...(recipe.excludes ?? [])],
+          env: runtime.env,
+          ...(choice.namedBy === undefined ? {} : { namedBy: choice.namedBy }),
+        });
+  const job = buildJob(recipe, profile, executor.tracking, {
+    cwd: runtime.cwd,
     now: new Date(),
     findJob: (idOrPrefix) => dependencyOf(store.read(store.resolve(idOrPrefix))),
+    ...(code === undefined ? {} : { code: code.summary }),
   });
   checkCapabilities(job, executor.capabilities);
-  return { executor, job, plan: executor.plan(job) };
+  return { executor, job, plan: executor.plan(job), code };
 }
 
 function dependencyOf(record: JobRecord): JobDependency {

@@ -46,6 +46,7 @@ export const NO_WANDB_SETTINGS: WandbSettings = {
   notes: undefined,
   mode: undefined,
   requireKey: false,
+  envFile: undefined,
 };
 
 /**
@@ -121,7 +122,13 @@ export function builtInLocal(): LocalProfile {
     workdir: undefined,
     resources: { nodes: 1, gpusPerNode: 0, nprocPerNode: 1, cpusPerNode: undefined, memory: undefined },
     launcher: "none",
+    package: undefined,
+    excludes: [],
+    envFile: undefined,
     inheritEnv: true,
     graceSeconds: 10,
+    gpuIds: undefined,
+    retries: 0,
+    time: undefined,
   };
 }

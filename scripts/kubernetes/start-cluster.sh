@@ -575,7 +575,7 @@ rules:
     resources: [secrets]
     verbs: [get, delete, patch]
   - apiGroups: [""]
-    resources: [services]
+    resources: [services, configmaps]
     verbs: [create, get, delete]
   - apiGroups: [""]
     resources: [pods]

@@ -2,12 +2,13 @@ import { Argument, Command, Option } from "@commander-js/extra-typings";
 import type { Command as AnyCommand, CommanderError } from "commander";
 import { EXECUTOR_KINDS as EXECUTORS } from "../config/types.ts";
 import { JOB_STATES } from "../job/job-state.ts";
+import { PACKAGE_MODES } from "../package/code-package.ts";
 import { endQuietlyOnClosedPipe } from "./closed-pipe.ts";
 import { SHELLS } from "./complete.ts";
 import { checkLaunchFlags, checkLogsFlags } from "./flag-checks.ts";
 import { note } from "./output.ts";
 import { parseSince } from "./since.ts";
-import { collect, count, oneOf } from "./option-parsers.ts";
+import { collect, count, oneOf, timeLimit } from "./option-parsers.ts";
 import { usageErrorOf } from "./usage-error.ts";
 
 const LAUNCHER_NAMES = ["none", "torchrun"] as const;
@@ -58,7 +59,24 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--gpus-per-node <n>", "GPUs per node", count("--gpus-per-node", 0))
     .option("--array <spec>", 'job array, as Slurm writes it: "0-15%4" runs 16 tasks, 4 at a time')
     .option("--depends-on <id>", "start after this job succeeded (repeatable)", collect, [] as string[])
-    .option("--retries <n>", "requeue a failed run up to n times", count("--retries", 0))
+    .option("--retries <n>", "start a failed run again, up to n times", count("--retries", 0))
+    .option(
+      "--time <limit>",
+      'time limit of the job, as Slurm writes it: "30" (minutes), "04:00:00", "1-12:00"',
+      timeLimit("--time"),
+    )
+    .addOption(
+      new Option(
+        "--package <mode>",
+        "how the code reaches the job: none, git or dir (default: the profile's)",
+      ).choices(PACKAGE_MODES),
+    )
+    .option(
+      "--exclude <pattern>",
+      "leave files out of the shipped code, gitignore-style (repeatable)",
+      collect,
+      [] as string[],
+    )
     .option("--allow-dirty", 'with package = "git": ship uncommitted changes and untracked files too')
     .option("--dry-run", "print what would be submitted, secrets as ***, and start nothing")
     .option("-d, --detach", "print the job id and return; the job goes on")

@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { isSlurmTime } from "../config/slurm-profile-schema.ts";
+import { TIME_LIMIT_EXPECTED } from "../config/slurm-time.ts";
 import { closest, UsageError } from "./usage-error.ts";
 
 /** For a repeatable option: collects its values. */
@@ -32,5 +34,17 @@ export function count(flag: string, min: number): (value: string) => number {
       throw new InvalidArgumentError(`${flag} takes a whole number ≥ ${min}, got "${value}"`);
     }
     return Number(value);
+  };
+}
+
+/** A parser for a time limit option, written as Slurm writes `--time`. */
+export function timeLimit(flag: string): (value: string) => string {
+  return (value) => {
+    if (!isSlurmTime(value)) {
+      throw new InvalidArgumentError(
+        `${flag} takes ${TIME_LIMIT_EXPECTED}, got "${value}" (e.g. ${flag} 04:00:00)`,
+      );
+    }
+    return value;
   };
 }

@@ -1,6 +1,8 @@
 import * as z from "zod";
 import { commonShape, executorField } from "./common-profile-schema.ts";
-import { choice, formatted, nonEmptyStr, size, str } from "./fields.ts";
+import { choice, formatted, int, nonEmptyStr, size, str } from "./fields.ts";
+import { isSlurmTime } from "./slurm-profile-schema.ts";
+import { TIME_LIMIT_DESCRIPTION, TIME_LIMIT_EXPECTED } from "./slurm-time.ts";
 import { findMalformedEnvRef, hasEnvRef } from "./interpolate.ts";
 import { tomlType } from "./toml-type.ts";
 
@@ -62,6 +64,10 @@ export function dockerProfileSchema() {
         .boolean()
         .describe("Remove the container when the job ends (default false).")
         .meta({ default: false }),
+      retries: int(0)
+        .describe("Times a failed container is restarted (Docker's on-failure restart policy; default 0).")
+        .meta({ default: 0 }),
+      time: formatted(isSlurmTime, TIME_LIMIT_EXPECTED).describe(TIME_LIMIT_DESCRIPTION),
     })
     .partial()
     .describe("Profile running the job in a Docker container.");

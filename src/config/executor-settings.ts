@@ -39,6 +39,8 @@ export function dockerSettingsOf(raw: RawProfileOf<"docker">): DockerSettings {
     init: raw.init ?? true,
     secrets: pick(["file", "env"], raw.secrets, "file"),
     rm: raw.rm ?? false,
+    retries: raw.retries ?? 0,
+    time: raw.time,
   };
 }
 
@@ -60,7 +62,8 @@ export function raySettingsOf(raw: RawProfileOf<"ray">): RaySettings {
     memory: typeof raw.memory === "number" ? raw.memory : undefined,
     resources: raw.resources ?? {},
     pip: raw.pip ?? [],
-    excludes: raw.excludes ?? [],
+    retries: raw.retries ?? 0,
+    time: raw.time,
   };
 }
 
@@ -146,6 +149,5 @@ export function slurmSettingsOf(raw: RawProfileOf<"slurm">): SlurmSettings {
     containerMounts: raw.container_mounts ?? [],
     setup: raw.setup ?? [],
     retries: raw.retries ?? 0,
-    package: pick(["none", "git"], raw.package, "none"),
   };
 }

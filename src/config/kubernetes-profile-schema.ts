@@ -60,10 +60,6 @@ export function kubernetesProfileSchema() {
           ),
         )
         .describe("Volumes: `pvc:<claim>:<path>[:ro]` or `host:<node path>:<path>[:ro]`."),
-      package: formatted(
-        (value) => value === "none",
-        '"none": the kubernetes executor runs the code baked into `image` (package = "git" is built for slurm only)',
-      ).describe("How code reaches the pods: only `none` (the code is in the image)."),
       labels: stringTable().describe("Extra labels on the Job and its pods."),
       master_port: int(1, 65535)
         .describe("Port of rank 0's rendezvous for multi-node torchrun (default 29500).")

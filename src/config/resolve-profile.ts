@@ -1,3 +1,4 @@
+import { PACKAGE_MODES } from "../package/code-package.ts";
 import { basename } from "node:path";
 import { ConfigError, type ConfigIssue } from "../errors.ts";
 import { redactValues, secretValuesOf } from "../secret-values.ts";
@@ -24,7 +25,7 @@ import {
   type ProfileBase,
   type ResolvedProfile,
 } from "./types.ts";
-import type { WandbSettings } from "./types.ts";
+import type { EnvFileRef, WandbSettings } from "./types.ts";
 
 /** A profile's chain merged: values, and for each key (`nodes`, `env.HF_HOME`) the profile that wrote it. */
 interface Merged {
@@ -56,16 +57,23 @@ export function resolveProfile(config: LoadedConfig, name: string, env: EnvSourc
     case "local": {
       const data = check(merged, values, "local", env);
       const graceSeconds = data.grace_seconds ?? 10;
+      const gpuIds = data.gpu_ids?.map(String);
+      const gpusPerNode = localGpuCount(merged, profile.chain, data.gpus_per_node, gpuIds, env);
       return {
-        ...baseOf(merged, data),
+        ...baseOf(merged, { ...data, gpus_per_node: gpusPerNode }),
         executor: "local",
         inheritEnv: data.inherit_env ?? true,
         graceSeconds,
+        gpuIds,
+        retries: data.retries ?? 0,
+        time: data.time,
       };
     }
     case "docker": {
       const data = check(merged, values, "docker", env);
-      return { ...baseOf(merged, data), executor: "docker", settings: dockerSettingsOf(data) };
+      const settings = dockerSettingsOf(data);
+      const gpus = typeof settings.gpus === "object" ? settings.gpus.length : settings.gpus;
+      return { ...baseOf(merged, data, gpus), executor: "docker", settings };
     }
     case "slurm": {
       const data = check(merged, values, "slurm", env);
@@ -114,6 +122,7 @@ export function resolveWandb(config: LoadedConfig, env: EnvSource): WandbSetting
     notes: data.notes,
     mode: isOneOf(WANDB_MODES, data.mode) ? data.mode : undefined,
     requireKey: data.require_key ?? false,
+    envFile: envFileRef(config.file, data.env_file, "wandb.env_file"),
   };
 }
 
@@ -202,6 +211,28 @@ function check<K extends ExecutorKind>(
   return data;
 }
 
+/**
+ * A local profile's GPU count: `gpu_ids` and `gpus_per_node` both say it, and the one written by the more specific
+ * profile of the chain wins, as for any key (`gpu_ids` in a child overrides an inherited `gpus_per_node = 0`; a
+ * child's smaller `gpus_per_node` takes the first of the inherited `gpu_ids`). Written in one table, they must agree.
+ */
+function localGpuCount(
+  merged: Merged,
+  chain: readonly string[],
+  gpusPerNode: number | undefined,
+  gpuIds: readonly string[] | undefined,
+  env: EnvSource,
+): number | undefined {
+  if (gpuIds === undefined) return gpusPerNode;
+  if (gpusPerNode === undefined || gpusPerNode === gpuIds.length) return gpuIds.length;
+  const depth = (key: string): number => chain.indexOf(merged.origins.get(key) ?? merged.name);
+  if (depth("gpu_ids") < depth("gpus_per_node")) return gpuIds.length;
+  if (depth("gpus_per_node") < depth("gpu_ids")) return gpusPerNode;
+  const message = `lists ${gpuIds.length} GPU${gpuIds.length === 1 ? "" : "s"} but gpus_per_node = ${gpusPerNode}; drop gpus_per_node (gpu_ids sets the count)`;
+  const path = formatPath(placeOf(merged, ["gpu_ids"]));
+  throw resolvedInvalid(merged.file, `profile "${merged.name}"`, [{ path, message }], env);
+}
+
 // A resolved value may come from a secret variable (`memory = "${env:WANDB_API_KEY}"`): messages never quote one.
 function resolvedInvalid(
   file: string,
@@ -220,8 +251,15 @@ function resolvedInvalid(
   return new ConfigError("CONFIG_SCHEMA", [first, ...lines].join("\n"), { file, issues: sorted });
 }
 
-function baseOf(merged: Merged, data: RawProfileOf<ExecutorKind>): ProfileBase {
-  const gpusPerNode = data.gpus_per_node ?? 0;
+/**
+ * The keys every profile has, defaults filled in. `gpus` is what an executor's own key gives (local `gpu_ids`, docker
+ * `gpus`) when `gpus_per_node` is not set: a count, or `"all"`, which only torchrun counts (`--nproc-per-node=gpu`).
+ */
+function baseOf(merged: Merged, data: RawProfileOf<ExecutorKind>, gpus?: number | "all"): ProfileBase {
+  const gpusPerNode = data.gpus_per_node ?? (typeof gpus === "number" ? gpus : 0);
+  const nprocPerNode =
+    data.nproc_per_node ??
+    (data.gpus_per_node === undefined && gpus === "all" ? "gpu" : Math.max(gpusPerNode, 1));
   return {
     name: merged.name,
     file: merged.file,
@@ -230,11 +268,18 @@ function baseOf(merged: Merged, data: RawProfileOf<ExecutorKind>): ProfileBase {
     resources: {
       nodes: data.nodes ?? 1,
       gpusPerNode,
-      nprocPerNode: data.nproc_per_node ?? Math.max(gpusPerNode, 1),
+      nprocPerNode,
       cpusPerNode: data.cpus_per_node,
       // Ray's `memory` is a byte count for its entrypoint and lives in `settings`.
       memory: typeof data.memory === "string" ? data.memory : undefined,
     },
     launcher: isOneOf(LAUNCHERS, data.launcher) ? data.launcher : "none",
+    package: isOneOf(PACKAGE_MODES, data.package) ? data.package : undefined,
+    excludes: data.excludes ?? [],
+    envFile: envFileRef(merged.file, data.env_file, formatPath(placeOf(merged, ["env_file"]))),
   };
+}
+
+function envFileRef(file: string, path: string | undefined, setBy: string): EnvFileRef | undefined {
+  return path === undefined ? undefined : { path, configFile: file, setBy };
 }

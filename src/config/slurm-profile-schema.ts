@@ -67,9 +67,6 @@ export function slurmProfileSchema() {
       retries: int(0)
         .describe("Times a failed job is requeued and run again (default 0).")
         .meta({ default: 0 }),
-      package: choice(["none", "git"])
-        .describe("How code reaches the cluster: `none` (already there) or `git` (default none).")
-        .meta({ default: "none" }),
     })
     .partial()
     .describe("Profile submitting the job to a Slurm cluster with sbatch.");

@@ -27,3 +27,10 @@ export function slurmTimeSeconds(value: string): number {
   const [minutes = 0, seconds = 0] = parts;
   return minutes * 60 + seconds;
 }
+
+/** What a time limit key expects, for schema messages: the same format on every executor. */
+export const TIME_LIMIT_EXPECTED = "a time limit (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS)";
+
+/** The description of `time` on the executors that enforce it with slipway's own wrapper (local, docker, ray). */
+export const TIME_LIMIT_DESCRIPTION =
+  "Time limit of the whole job, written as Slurm writes --time: SIGTERM at the limit, SIGKILL after the grace period; the job then fails with reason time limit and is not retried.";

@@ -1,3 +1,4 @@
+import type { PackageMode } from "../package/code-package.ts";
 import type { Secret } from "../secret.ts";
 
 /** The executors slipway knows; `executor` in a profile picks one. */
@@ -57,8 +58,11 @@ export type WandbMode = (typeof WANDB_MODES)[number];
 export interface Resources {
   readonly nodes: number;
   readonly gpusPerNode: number;
-  /** Processes per node for a launcher such as torchrun; defaults to `gpusPerNode`, or 1 without GPUs. */
-  readonly nprocPerNode: number;
+  /**
+   * Processes per node for a launcher such as torchrun; defaults to the GPU count, or 1 without GPUs. `"gpu"` (a
+   * docker profile with `gpus = "all"`) leaves the count to torchrun: as many processes as the container sees GPUs.
+   */
+  readonly nprocPerNode: number | "gpu";
   readonly cpusPerNode: number | undefined;
   /** Memory per node as written, e.g. `"64G"`. */
   readonly memory: string | undefined;
@@ -70,12 +74,40 @@ export interface ProfileBase {
   readonly name: string;
   /** Absolute path of the env.toml it came from. */
   readonly file: string;
-  /** Extra environment for every job, `${env:…}` already resolved. */
+  /**
+   * Extra environment for every job, `${env:…}` already resolved. In an executor's profile (`buildExecutor`) the
+   * variables of the `env_file` files are merged in beneath it.
+   */
   readonly env: Readonly<Record<string, string>>;
   /** Working directory of the job; `undefined` means the executor's default (the launch directory for local). */
   readonly workdir: string | undefined;
   readonly resources: Resources;
   readonly launcher: Launcher;
+  /** How the code reaches the job; `undefined` leaves it to the executor's default (see `choosePackage`). */
+  readonly package: PackageMode | undefined;
+  /** gitignore-style patterns left out of the shipped code. */
+  readonly excludes: readonly string[];
+  /** The profile's `env_file` (set here or through `extends`); read at launch, its variables beneath `env`. */
+  readonly envFile: EnvFileRef | undefined;
+}
+
+/**
+ * An `env_file` key of env.toml: a dotenv file whose variables join every job's environment. Only named here;
+ * `readEnvFiles` reads it at launch.
+ *
+ * @example
+ * ```ts
+ * const ref: EnvFileRef = { path: ".env", configFile: "/repo/env.toml", setBy: "gpu.env_file" };
+ * readEnvFiles([ref], { homeDir: os.homedir() }).vars; // the variables of /repo/.env
+ * ```
+ */
+export interface EnvFileRef {
+  /** As written (`${env:…}` resolved): relative to the directory of `configFile`, absolute, or starting with `~/`. */
+  readonly path: string;
+  /** The env.toml that names the file. */
+  readonly configFile: string;
+  /** The key that named it, as a dotted path: `gpu.env_file`, `wandb.env_file`. */
+  readonly setBy: string;
 }
 
 /**
@@ -96,6 +128,15 @@ export interface LocalProfile extends ProfileBase {
   readonly inheritEnv: boolean;
   /** Seconds between SIGTERM and SIGKILL on cancel (default 10). */
   readonly graceSeconds: number;
+  /**
+   * The GPUs jobs may use (`CUDA_VISIBLE_DEVICES`), as indices or UUIDs; `undefined` means devices 0 to
+   * `gpusPerNode - 1`.
+   */
+  readonly gpuIds: readonly string[] | undefined;
+  /** Times a failed run is started again by the job's wrapper shell, under the same job id (default 0). */
+  readonly retries: number;
+  /** The job's time limit as written (Slurm's `--time` format); `undefined` for none. */
+  readonly time: string | undefined;
 }
 
 /**
@@ -121,6 +162,10 @@ export interface DockerSettings {
   readonly init: boolean;
   readonly secrets: "file" | "env";
   readonly rm: boolean;
+  /** Times a failed container is restarted (restart policy `on-failure`, default 0). */
+  readonly retries: number;
+  /** The job's time limit as written (Slurm's `--time` format), enforced by the entry wrapper; `undefined` for none. */
+  readonly time: string | undefined;
 }
 
 /**
@@ -142,7 +187,10 @@ export interface RaySettings {
   readonly memory: number | undefined;
   readonly resources: Readonly<Record<string, number>>;
   readonly pip: readonly string[];
-  readonly excludes: readonly string[];
+  /** Times a failed job is submitted again (`<id>-r1`, `<id>-r2`, …; default 0). */
+  readonly retries: number;
+  /** The job's time limit as written (Slurm's `--time` format), enforced by the entrypoint; `undefined` for none. */
+  readonly time: string | undefined;
 }
 
 /**
@@ -255,7 +303,6 @@ export interface SlurmSettings {
   readonly containerMounts: readonly string[];
   readonly setup: readonly string[];
   readonly retries: number;
-  readonly package: "none" | "git";
 }
 
 /**
@@ -317,4 +364,6 @@ export interface WandbSettings {
   readonly mode: WandbMode | undefined;
   /** Fail the launch when no key is found (default false: warn and continue offline). */
   readonly requireKey: boolean;
+  /** `[wandb].env_file`: a dotenv file for every profile, beneath each profile's own `env_file`. */
+  readonly envFile: EnvFileRef | undefined;
 }

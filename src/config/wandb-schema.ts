@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { choice, str } from "./fields.ts";
+import { choice, nonEmptyStr, str } from "./fields.ts";
 import { WANDB_MODES } from "./types.ts";
 
 // Every [wandb] value reaches jobs as an environment variable (WANDB_PROJECT, WANDB_TAGS, …).
@@ -29,6 +29,9 @@ export const wandbSchema = z
       .boolean()
       .describe("Fail the launch when no W&B API key is found, instead of warning and running offline.")
       .meta({ default: false }),
+    env_file: nonEmptyStr().describe(
+      "A dotenv file whose variables every profile's jobs get, beneath a profile's own `env_file`; relative to this env.toml, `~` expanded. Its `WANDB_API_KEY` is the W&B key unless the environment sets one.",
+    ),
   })
   .partial()
   .describe("Weights & Biases settings shared by every profile.");

@@ -22,6 +22,11 @@ export interface DetectWandbKeyOptions {
   readonly cwd: string;
   /** `[wandb].base_url` from env.toml; beats `WANDB_BASE_URL` and the settings files. */
   readonly configBaseUrl?: string | undefined;
+  /**
+   * The `WANDB_API_KEY` of an `env_file` (see `readEnvFiles`): beneath the environment's `WANDB_API_KEY` and
+   * `WANDB_IDENTITY_TOKEN_FILE`, above netrc and the settings files.
+   */
+  readonly envFileKey?: { readonly key: Secret; readonly path: string } | undefined;
   /** Defaults to synchronous `node:fs`. */
   readonly fs?: DetectFs | undefined;
 }
@@ -35,8 +40,8 @@ interface WandbServer {
 
 /**
  * Which W&B credentials a job launched with these inputs would use, as the SDK (0.31) decides:
- * - `found`/`api-key`: from `WANDB_API_KEY`, the netrc entry for the server (or `default`), or a settings file's
- *   `api_key` (the SDK's last fallback);
+ * - `found`/`api-key`: from `WANDB_API_KEY`, an `env_file` (slipway's own source, injected as `WANDB_API_KEY`), the
+ *   netrc entry for the server (or `default`), or a settings file's `api_key` (the SDK's last fallback);
  * - `found`/`identity-token`: `WANDB_IDENTITY_TOKEN_FILE` (OIDC; no key);
  * - `missing`: the SDK would stop with "No API key configured" (or prompt on a terminal);
  * - `invalid`: the SDK would raise (both env vars set, a malformed key, whitespace, a bad server URL).
@@ -54,7 +59,9 @@ export type WandbKeyDetection =
       readonly status: "found";
       readonly kind: "api-key";
       readonly key: Secret;
-      readonly source: "WANDB_API_KEY" | "netrc" | "settings";
+      readonly source: "WANDB_API_KEY" | "env-file" | "netrc" | "settings";
+      /** The `env_file` holding the key, when `source` is `env-file`. */
+      readonly envFilePath?: string;
       readonly netrcPath?: string;
       /** The netrc entry used: the host, `default`, or for a Forge URL `api.wandb.ai`. */
       readonly machine?: string;
@@ -82,8 +89,10 @@ export type WandbKeyDetection =
 /**
  * Finds the W&B credentials a job would use, exactly as the W&B SDK resolves them without a prompt: server URL
  * (env.toml → `WANDB_BASE_URL` → settings files → default), then `WANDB_API_KEY` / `WANDB_IDENTITY_TOKEN_FILE`,
- * then the netrc file (`$NETRC`, else `~/.netrc`, else `~/_netrc`) entry for the URL's `host[:port]` or `default`,
- * then a settings file's `api_key`. Synchronous and never throws.
+ * then the `env_file`'s `WANDB_API_KEY` (slipway injects it, so the SDK sees it as `WANDB_API_KEY`; the environment
+ * wins, as dotenv never overrides a variable that is set), then the netrc file (`$NETRC`, else `~/.netrc`, else
+ * `~/_netrc`) entry for the URL's `host[:port]` or `default`, then a settings file's `api_key`. Synchronous and never
+ * throws.
  *
  * @example
  * ```ts
@@ -125,14 +134,26 @@ function detect(options: DetectWandbKeyOptions, fs: DetectFs, warnings: string[]
 
   if (envKey && tokenFile)
     return invalid("both WANDB_API_KEY and WANDB_IDENTITY_TOKEN_FILE are set; unset one");
+  const fileKey = options.envFileKey;
   if (envKey) {
     const problem = validateApiKey(envKey);
     if (problem !== undefined) return invalid(`WANDB_API_KEY is not a valid API key: ${problem}`);
+    if (fileKey !== undefined && fileKey.key.reveal() !== envKey)
+      warnings.push(`the WANDB_API_KEY in ${fileKey.path} is not used: the environment's WANDB_API_KEY wins`);
     return { status: "found", kind: "api-key", key: new Secret(envKey), source: "WANDB_API_KEY", ...context };
   }
   if (tokenFile) {
+    if (fileKey !== undefined)
+      warnings.push(`the WANDB_API_KEY in ${fileKey.path} is not used: WANDB_IDENTITY_TOKEN_FILE is set`);
     const kind = { status: "found", kind: "identity-token", source: "WANDB_IDENTITY_TOKEN_FILE" } as const;
     return { ...kind, tokenFile: resolve(cwd, tokenFile), ...context };
+  }
+  if (fileKey !== undefined) {
+    const problem = validateApiKey(fileKey.key.reveal());
+    if (problem !== undefined)
+      return invalid(`the WANDB_API_KEY in ${fileKey.path} is not a valid API key: ${problem}`);
+    const found = { status: "found", kind: "api-key", source: "env-file" } as const;
+    return { ...found, key: fileKey.key, envFilePath: fileKey.path, ...context };
   }
 
   const netrc = readNetrcEntry(options, fs, base.host, upstreamHost, warnings);

@@ -116,6 +116,8 @@ export function resolveTrackingEnv(options: ResolveTrackingOptions): TrackingEnv
     case "found":
       if (detection.kind === "api-key") {
         vars["WANDB_API_KEY"] = detection.key;
+        // A key from a project file is easy to forget about: say which one is used.
+        if (detection.source === "env-file") notices.push(`W&B key from ${keySource(detection)}`);
         return {
           vars,
           key: { status: "found", source: keySource(detection), host: detection.host },
@@ -241,6 +243,8 @@ function keySource(detection: Extract<WandbKeyDetection, { kind: "api-key" }>): 
   switch (detection.source) {
     case "WANDB_API_KEY":
       return "WANDB_API_KEY";
+    case "env-file":
+      return detection.envFilePath ?? "an env_file";
     case "settings":
       return `api_key in ${detection.settingsPath ?? "a W&B settings file"}`;
     case "netrc": {

@@ -32,5 +32,8 @@ export function checkCapabilities(job: Job, capabilities: Capabilities): void {
   if (job.retries !== undefined && job.retries > 0 && unsupported.retries !== undefined) {
     reasons.push(`retries = ${job.retries}: ${unsupported.retries}`);
   }
+  if (job.time !== undefined && unsupported["time-limit"] !== undefined) {
+    reasons.push(`time = "${job.time}": ${unsupported["time-limit"]}`);
+  }
   if (reasons.length > 0) throw new UnsupportedError(job.executor, reasons);
 }

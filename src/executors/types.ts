@@ -1,5 +1,6 @@
 import type { ExecutorKind } from "../config/types.ts";
 import type { JobStatus } from "../job/job-state.ts";
+import type { CodePackage } from "../package/code-package.ts";
 
 export { JOB_STATES, TERMINAL_STATES, type JobState, type JobStatus } from "../job/job-state.ts";
 
@@ -102,14 +103,18 @@ export interface CleanupResult {
  * ```
  */
 export type Feature =
+  | "package"
   | "multi-node"
   | "torchrun"
+  | "gpus"
   | "container-image"
   | "detach"
   | "reattach"
   | "array"
   | "dependencies"
-  | "retries";
+  | "retries"
+  | "time-limit"
+  | "env-file";
 
 /**
  * What an executor can do, as data: each unsupported feature maps to a human reason.
@@ -153,6 +158,6 @@ export interface Plan {
 export interface SubmitOptions {
   /** Let the launching process exit while the job goes on (default: the process stays until the job ends). */
   readonly detach?: boolean;
-  /** Ship uncommitted changes and untracked files when the profile packages code with git (default false). */
-  readonly allowDirty?: boolean;
+  /** The packed code the plan's `job.code` describes (the core packs it before planning); absent with `none`. */
+  readonly code?: CodePackage;
 }

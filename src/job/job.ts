@@ -9,6 +9,9 @@ import { holdsSecret, looksSecret } from "../secret-values.ts";
 import { newJobId } from "./job-id.ts";
 import type { Recipe } from "./recipe.ts";
 import type { ResolvedProfile } from "../config/types.ts";
+import type { ShippedCode } from "../package/code-package.ts";
+import { isSlurmTime } from "../config/slurm-profile-schema.ts";
+import { TIME_LIMIT_EXPECTED } from "../config/slurm-time.ts";
 
 /**
  * Variables that are secret whatever their source (a profile's `env` or a recipe's); any name that looks secret
@@ -37,7 +40,10 @@ export interface Job {
   readonly command: readonly string[];
   /** Absolute working directory, or `undefined` for the executor's default. */
   readonly workdir: string | undefined;
-  /** The job's environment for every rank, by precedence: recipe env > profile env > tracking variables. */
+  /**
+   * The job's environment for every rank, by precedence: recipe env > profile env > env_file variables > tracking
+   * variables.
+   */
   readonly env: Readonly<Record<string, string | Secret>>;
   /** Variables only rank 0 receives (`WANDB_RUN_ID`, and `WANDB_RESUME` for a resumable or requeued run). */
   readonly rankZeroEnv: Readonly<Record<string, string>>;
@@ -56,6 +62,13 @@ export interface Job {
   readonly dependsOn: readonly JobDependency[];
   /** How many times a failed run is started again; `undefined` leaves it to the profile. */
   readonly retries: number | undefined;
+  /** The recipe's time limit (Slurm's `--time` format), which wins over the profile's `time`; `undefined` leaves it to the profile. */
+  readonly time: string | undefined;
+  /**
+   * The code shipped with the job (`package = "git"` or `"dir"`), or `undefined` when it is already where the job
+   * runs (`package = "none"`). The command runs in `code.subdir` of the shipped tree unless `workdir` says otherwise.
+   */
+  readonly code: ShippedCode | undefined;
 }
 
 /**
@@ -85,6 +98,8 @@ export interface BuildJobContext {
   readonly random?: (size: number) => Uint8Array;
   /** Finds a job named in `dependsOn` (by id or unique prefix); without it, `dependsOn` is refused. */
   readonly findJob?: (idOrPrefix: string) => JobDependency;
+  /** What the launch ships (packed before the job is built, since packing reads the disk). */
+  readonly code?: ShippedCode;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -109,9 +124,15 @@ export function buildJob(
   const trackingEnv = jobTrackingEnv(tracking, recipe.tracking, id);
   const env: Record<string, string | Secret> = { ...trackingEnv.vars };
   // A plain value that holds a secret (the key copied under another name, `Bearer <key>`) is a secret too.
-  const knownSecrets = [...Object.values(trackingEnv.vars), ...Object.values(recipe.env ?? {})].flatMap(
-    (value) => (isSecret(value) ? [value.reveal()] : []),
-  );
+  // Values of secret-looking names count too: an env_file often repeats a token under a plain name.
+  const knownSecrets = [
+    ...Object.values(trackingEnv.vars).flatMap((value) => (isSecret(value) ? [value.reveal()] : [])),
+    ...[profile.env, recipe.env ?? {}].flatMap((layer) =>
+      Object.entries(layer).flatMap(([name, value]) =>
+        isSecret(value) ? [value.reveal()] : looksSecret(name) ? [value] : [],
+      ),
+    ),
+  ];
   for (const [at, layer] of [
     [`${profile.name}.env`, profile.env],
     ["recipe.env", recipe.env ?? {}],
@@ -131,10 +152,11 @@ export function buildJob(
   checkCount("resources.nodes", nodes, 1);
   checkCount("resources.gpusPerNode", gpusPerNode, 0);
   if (recipe.retries !== undefined) checkCount("retries", recipe.retries, 0);
+  if (recipe.time !== undefined && !isSlurmTime(recipe.time))
+    invalidRecipe(`recipe.time must be ${TIME_LIMIT_EXPECTED}, got ${JSON.stringify(recipe.time)}`);
   const workdir = recipe.workdir ?? profile.workdir;
   const retries =
-    recipe.retries ??
-    (profile.executor === "slurm" || profile.executor === "kubernetes" ? profile.settings.retries : 0);
+    recipe.retries ?? (profile.executor === "local" ? profile.retries : profile.settings.retries);
   const rankZeroEnv = {
     ...trackingEnv.rankZero,
     ...defaultRunId(id, env, trackingEnv.rankZero, recipe, retries),
@@ -172,6 +194,8 @@ export function buildJob(
       return context.findJob(id);
     }),
     retries: recipe.retries,
+    time: recipe.time,
+    code: context.code,
   };
 }
 

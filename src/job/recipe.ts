@@ -1,5 +1,6 @@
 import type { Launcher } from "../config/types.ts";
 import type { TrackingOverrides } from "../env/tracking-env.ts";
+import type { PackageMode } from "../package/code-package.ts";
 import type { Secret } from "../secret.ts";
 
 /**
@@ -54,4 +55,13 @@ export interface Recipe {
   readonly dependsOn?: readonly string[];
   /** How many times a failed run is requeued and started again (default 0). */
   readonly retries?: number;
+  /**
+   * The job's time limit, as Slurm writes `--time` (`"30"`, `"04:00:00"`, `"1-12:00"`); wins over the profile's
+   * `time`. A job that reaches it fails with the reason "time limit" and is not retried.
+   */
+  readonly time?: string;
+  /** How the code reaches the job (`none`, `git`, `dir`); wins over the profile's `package`. */
+  readonly package?: PackageMode;
+  /** gitignore-style patterns left out of the shipped code, added to the profile's `excludes`. */
+  readonly excludes?: readonly string[];
 }

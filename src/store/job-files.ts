@@ -18,6 +18,10 @@ export interface JobFiles {
   readonly exitCode: string;
   /** Present once a cancel was asked for; engines read it to tell "cancelled" from "failed". */
   readonly cancelRequested: string;
+  /** The attempt a local job's wrapper is on (`2`), written when it starts the command again; absent: the first. */
+  readonly attempt: string;
+  /** Present once a local job reached its time limit; written by the wrapper's watchdog before it stops the job. */
+  readonly timeLimitReached: string;
   /** A log of the job (local jobs write them; other executors save them here at cleanup). `index`: an array task. */
   log(stream: "stdout" | "stderr", index?: number): string;
 }
@@ -36,6 +40,8 @@ export function jobFiles(dir: string): JobFiles {
     record: join(dir, "job.json"),
     exitCode: join(dir, "exit-code"),
     cancelRequested: join(dir, "cancel-requested"),
+    attempt: join(dir, "attempt"),
+    timeLimitReached: join(dir, "time-limit-reached"),
     log: (stream, index) => join(dir, index === undefined ? `${stream}.log` : `${stream}-${index}.log`),
   };
 }

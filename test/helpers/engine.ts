@@ -113,6 +113,38 @@ export function dockerDaemon(): EngineProbe {
   return dockerProbe;
 }
 
+/** Python with the pinned wandb, for recipes every executor runs alike; scripts/docker/load-python-image.sh loads it. */
+export const DOCKER_PYTHON_IMAGE = "localhost/slipway-python:1";
+let dockerPythonProbe: EngineProbe | undefined;
+
+/**
+ * The Docker daemon of {@link dockerDaemon} holding {@link DOCKER_PYTHON_IMAGE}; value is the socket path.
+ * `.ci/run` loads the image after the Kubernetes test images are built (it is their Python image's tarball).
+ */
+export function dockerPythonImage(): EngineProbe {
+  dockerPythonProbe ??= probeDockerPython();
+  return dockerPythonProbe;
+}
+
+function probeDockerPython(): EngineProbe {
+  const daemon = dockerDaemon();
+  if (!daemon.ok) return daemon;
+  const inspect = spawnSync(
+    "docker",
+    ["-H", `unix://${daemon.value}`, "image", "inspect", DOCKER_PYTHON_IMAGE],
+    {
+      encoding: "utf8",
+      timeout: 30_000,
+    },
+  );
+  if (inspect.status === 0) return daemon;
+  const said = inspect.error?.message ?? inspect.stderr.trim().split("\n")[0] ?? "";
+  return {
+    ok: false,
+    reason: `the Docker daemon lacks ${DOCKER_PYTHON_IMAGE} (${said}); run bash scripts/kubernetes/build-test-images.sh && bash scripts/docker/load-python-image.sh`,
+  };
+}
+
 function probeDocker(): EngineProbe {
   const host = process.env["DOCKER_HOST"];
   let socket = "/var/run/docker.sock";

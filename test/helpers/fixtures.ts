@@ -1,3 +1,4 @@
+import type { ShippedCode } from "../../src/package/code-package.ts";
 import type { LocalProfile, WandbSettings } from "../../src/config/types.ts";
 import type { WandbKeyDetection } from "../../src/env/detect-wandb-key.ts";
 import { Secret } from "../../src/secret.ts";
@@ -29,3 +30,15 @@ export const MISSING: WandbKeyDetection = {
 };
 
 export const LOCAL_PROFILE: LocalProfile = { ...builtInLocal(), file: "/repo/env.toml" };
+
+/** The code a plan ships in the golden files: a dirty git tree launched from its `train/` directory. */
+export const CODE: ShippedCode = {
+  mode: "git",
+  source: "/work/repo",
+  subdir: "train",
+  files: 42,
+  bytes: 123_456,
+  hash: "3f2a9c1b7d0e5a6b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d",
+  commit: "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+  dirty: true,
+};

@@ -59,7 +59,7 @@ describe("shell completion", () => {
       "slipway st",
       'slipway launch --profile ""',
       "slipway launch -p o",
-      "slipway launch --ex",
+      "slipway launch --exe",
       'slipway status ""',
       'slipway wait ""',
       "slipway list --state f",

@@ -6,7 +6,8 @@ import type { AddressInfo } from "node:net";
 import { expect, it } from "vitest";
 import { EngineError, SlipwayError } from "../../src/errors.ts";
 import { planRay, type RayPlan } from "../../src/executors/ray/plan.ts";
-import { packageDirectory } from "../../src/executors/ray/package-dir.ts";
+import type { CodePackage } from "../../src/package/code-package.ts";
+import { packCode } from "../../src/package/pack-code.ts";
 import { nodeHttp, type HttpTransport } from "../../src/executors/ray/http-transport.ts";
 import { RayClient } from "../../src/executors/ray/ray-client.ts";
 import { submitRay } from "../../src/executors/ray/submit-ray.ts";
@@ -50,8 +51,16 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
     return box;
   }
 
-  /** A fresh ray plan for `command` from the sandbox's profile, without submitting it. */
-  async function planFor(box: Sandbox, name: string, command: string[]): Promise<RayPlan> {
+  /** The sandbox's `code/` directory (the profile's working_dir), packed as launch() packs it. */
+  const packed = (box: Sandbox): Promise<CodePackage> =>
+    packCode("dir", join(box.root, "code"), { allowDirty: false, excludes: [], env: box.env });
+
+  /** A fresh ray plan for `command` from the sandbox's profile and its packed code, without submitting it. */
+  async function planFor(
+    box: Sandbox,
+    name: string,
+    command: string[],
+  ): Promise<{ plan: RayPlan; code: CodePackage }> {
     const executor = await buildExecutor("ray", {
       config: box.config,
       env: box.env,
@@ -59,11 +68,13 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
       homeDir: box.home,
     });
     if (executor.profile.executor !== "ray") throw new Error("not a ray profile");
+    const code = await packed(box);
     const job = buildJob({ name, command }, executor.profile, executor.tracking, {
       cwd: box.root,
       now: new Date(),
+      code: code.summary,
     });
-    return planRay(job, executor.profile);
+    return { plan: planRay(job, executor.profile), code };
   }
 
   it("runs a job from an uploaded working_dir to success", async () => {
@@ -77,14 +88,17 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
     const box = setup();
     const plan = () => planFor(box, "reuse", ["python3", "hello.py"]);
     const client = new RayClient({ address });
-    const uri = packageDirectory(join(box.root, "code"), []).uri;
+    const uri = (await plan()).plan.code?.uri;
     writeFileSync(join(box.root, "code", "nonce.txt"), `${Date.now()} ${Math.random()}`);
-    const changed = packageDirectory(join(box.root, "code"), []).uri;
+    const first = await plan();
+    const changed = first.plan.code?.uri ?? "";
+    expect(changed).toMatch(/^gcs:\/\/_ray_pkg_[0-9a-f]{40}\.zip$/);
     expect(changed).not.toBe(uri);
     expect(await client.hasPackage(changed)).toBe(false);
-    expect(await submitRay(await plan(), client)).toEqual({ uploaded: true });
+    expect(await submitRay(first.plan, client, first.code)).toEqual({ uploaded: true });
     expect(await client.hasPackage(changed)).toBe(true);
-    expect(await submitRay(await plan(), client)).toEqual({ uploaded: false });
+    const second = await plan();
+    expect(await submitRay(second.plan, client, second.code)).toEqual({ uploaded: false });
   });
 
   it("reports a failing exit as failed with its code and Ray's message", async () => {
@@ -167,7 +181,7 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
 
   it("submits once when the answer to the POST is lost, and retries then find the job", async () => {
     const box = setup();
-    const plan = await planFor(box, "lost", ["true"]);
+    const { plan, code } = await planFor(box, "lost", ["true"]);
     let posts = 0;
     const flaky: HttpTransport = async (exchange) => {
       const answer = await nodeHttp(exchange);
@@ -178,7 +192,7 @@ describeWithEngine("ray executor on a real Ray head", rayHead(), (address) => {
       }
       return answer;
     };
-    await submitRay(plan, new RayClient({ address, transport: flaky }));
+    await submitRay(plan, new RayClient({ address, transport: flaky }), code);
     const listing = JSON.parse(await get(`${address}/api/jobs/`)) as { submission_id: string }[];
     expect(listing.filter((entry) => entry.submission_id === plan.jobId)).toHaveLength(1);
     expect(posts).toBe(1);

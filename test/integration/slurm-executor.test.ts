@@ -117,7 +117,15 @@ describeWithEngine("slurm executor on a real cluster", slurmCluster(), (value) =
     expect(a?.["peer"]).toBe(b?.["host"]);
     expect(b?.["peer"]).toBe(a?.["host"]);
     expect(a?.["endpoint"]).toBe(b?.["endpoint"]);
-    expect(a).toMatchObject({ rank: "0", nnodes: "2", nproc: "4", command: "python3 -c print('trainer')" });
+    // `python3 -c` is no script for torchrun: it runs as is (--no-python), each rank through the wrapper that keeps
+    // WANDB_RUN_ID for RANK=0 only (the stand-in reads flags up to the first non-flag, /bin/sh).
+    expect(a).toMatchObject({
+      rank: "0",
+      nnodes: "2",
+      nproc: "4",
+      "no-python": true,
+      command: `/bin/sh -c if [ "$RANK" != 0 ]; then unset WANDB_RUN_ID; fi; exec "$@" slipway-rank python3 -c print('trainer')`,
+    });
     expect(a?.["endpoint"]).toMatch(/^10\.77\.0\.1[123]:\d+$/);
   });
 
@@ -399,5 +407,6 @@ else:
 conn.sendall(host.encode() + b"\\n")
 peer = conn.makefile().readline().strip()
 print(json.dumps({"rank": str(rank), "host": host, "peer": peer, "endpoint": f"{addr}:{port}",
-                  "nnodes": flags["nnodes"], "nproc": flags["nproc-per-node"], "command": " ".join(rest)}), flush=True)
+                  "nnodes": flags["nnodes"], "nproc": flags["nproc-per-node"], "command": " ".join(rest),
+                  "no-python": "no-python" in flags}), flush=True)
 `;

@@ -195,10 +195,7 @@ describeWithEngine("slurm executor when things go wrong", slurmCluster(), (value
             inner.close();
           },
         };
-        const submitted = await submitSlurm(plan as SlurmPlan, dropping, {
-          allowDirty: false,
-          env: box.env,
-        });
+        const submitted = await submitSlurm(plan as SlurmPlan, dropping, undefined);
         expect(proxy.dropped()).toBeGreaterThan(0);
         expect(await jobsNamed(box, plan.jobId)).toEqual([submitted.nativeId]);
       }

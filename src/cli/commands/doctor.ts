@@ -3,6 +3,7 @@ import type { LoadedConfig } from "../../config/loaded-config.ts";
 import { listProfiles, resolveProfile, resolveWandb } from "../../config/resolve-profile.ts";
 import type { ResolvedProfile } from "../../config/types.ts";
 import { detectWandbKey } from "../../env/detect-wandb-key.ts";
+import { readEnvFiles } from "../../env/read-env-files.ts";
 import { resolveTrackingEnv, type KeySummary } from "../../env/tracking-env.ts";
 import { SlipwayError } from "../../errors.ts";
 import { checkExecutor } from "../../executors/registry.ts";
@@ -67,11 +68,13 @@ async function checkProfile(
   try {
     profile = resolveProfile(config, name, runtime.env);
     const settings = resolveWandb(config, runtime.env);
+    const files = readEnvFiles([settings.envFile, profile.envFile], { homeDir: runtime.homeDir });
     const detection = detectWandbKey({
       env: runtime.env,
       homeDir: runtime.homeDir,
       cwd: runtime.cwd,
       configBaseUrl: settings.baseUrl,
+      envFileKey: files.apiKey,
     });
     key = describeKey(resolveTrackingEnv({ settings, detection, file: config.file }).key);
   } catch (error) {

@@ -4,6 +4,7 @@ import { SlipwayError } from "../../errors.ts";
 import type { JobHandle, JobStatus } from "../../executors/types.ts";
 import { dryRun, launch } from "../../launch.ts";
 import type { Recipe } from "../../job/recipe.ts";
+import type { PackageMode } from "../../package/code-package.ts";
 import { duration, paint, printJson, say, spinner } from "../output.ts";
 import { pipeLogs } from "./pipe-logs.ts";
 import { watchStart } from "./watch-start.ts";
@@ -21,6 +22,9 @@ export interface LaunchFlags {
   readonly array?: string;
   readonly dependsOn: readonly string[];
   readonly retries?: number;
+  readonly time?: string;
+  readonly package?: PackageMode;
+  readonly exclude: readonly string[];
   readonly allowDirty?: true;
   readonly dryRun?: true;
   readonly detach?: true;
@@ -49,6 +53,9 @@ export async function runLaunch(command: readonly string[], flags: LaunchFlags):
     ...(flags.array === undefined ? {} : { array: flags.array }),
     ...(flags.dependsOn.length === 0 ? {} : { dependsOn: flags.dependsOn }),
     ...(flags.retries === undefined ? {} : { retries: flags.retries }),
+    ...(flags.time === undefined ? {} : { time: flags.time }),
+    ...(flags.package === undefined ? {} : { package: flags.package }),
+    ...(flags.exclude.length === 0 ? {} : { excludes: flags.exclude }),
   };
   const options = {
     profile: flags.profile,

@@ -2,8 +2,10 @@ import * as z from "zod";
 
 /**
  * What a docker job's record keeps to find its container again: the full container id, the daemon, the grace period
- * of `docker stop`, and whether Docker removes the container when it ends (`rm = true`: then the container's end is
- * final only once it is gone). Records written before `rm` was kept read as `rm = false`.
+ * of `docker stop`, and whether Docker removes the container when it ends (`rm`, AutoRemove: then the container's end
+ * is final only once it is gone) or slipway does once it sees the end (`removeWhenEnded`: `rm = true` with retries or
+ * a time limit); and, to say where the job stands, the restarts allowed and the time limit as written. Records
+ * written before a field was kept read as its default.
  *
  * @example
  * ```ts
@@ -15,6 +17,9 @@ export const dockerDetailSchema = z.strictObject({
   host: z.string().min(1),
   graceSeconds: z.number().nonnegative(),
   rm: z.boolean().default(false),
+  removeWhenEnded: z.boolean().default(false),
+  retries: z.int().nonnegative().default(0),
+  timeLimit: z.string().optional(),
 });
 
 /** A docker job record's `detail`. */

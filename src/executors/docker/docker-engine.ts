@@ -3,19 +3,22 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type Dockerode from "dockerode";
 import * as z from "zod";
 import { EngineError } from "../../errors.ts";
-import type { JobStatus } from "../../job/job-state.ts";
+import { isTerminal, type JobStatus } from "../../job/job-state.ts";
+import { timeLimitReason, withAttempt } from "../attempt-reason.ts";
+import { TIME_LIMIT_MARKER } from "./entry-script.ts";
 import type { JobFiles } from "../../store/job-files.ts";
 import type { JobEngine, LogSaver } from "../executor-module.ts";
-import { tailFiles } from "../tail-file.ts";
 import type { CleanupResult, LogEntry, LogOptions } from "../types.ts";
 import { registerWait, type WaitCondition } from "./container-wait.ts";
 import { dockerApiError, statusCodeOf, unreadableAnswer, type DockerRequest } from "./docker-api-error.ts";
 import { dockerClient, type DockerClient } from "./docker-client.ts";
 import type { DockerDetail } from "./docker-detail.ts";
-import { LogFrames, type StreamLine } from "./log-frames.ts";
+import { containerLogEntries } from "./container-logs.ts";
+import { LogFrames } from "./log-frames.ts";
 import { exitOf, inspectedStatus, removedStatus, type ContainerExit, type InspectedState } from "./states.ts";
 
 const inspectSchema = z.object({
+  RestartCount: z.number().default(0),
   State: z.object({
     Status: z.string(),
     ExitCode: z.number(),
@@ -62,6 +65,13 @@ export function dockerEngine(
   const containerOf = async (): Promise<Dockerode.Container> => (await connect()).docker.getContainer(id);
   const fail = (request: DockerRequest, error: unknown): Error => dockerApiError(detail.host, request, error);
   const cancelRequested = (): boolean => existsSync(files.cancelRequested);
+  const logSource = {
+    host: detail.host,
+    containerId: id,
+    files,
+    container: containerOf,
+    restarts: detail.retries > 0,
+  };
 
   const condition = (): WaitCondition =>
     detail.rm || lastStatus === "removing"
@@ -70,56 +80,41 @@ export function dockerEngine(
         ? "next-exit"
         : "not-running";
 
-  async function* readEntries(options: LogOptions): AsyncGenerator<LogEntry> {
-    const wanted = options.stream ?? "all";
+  // Whether the entry wrapper recorded the time limit in the container (read from its filesystem, as `docker cp`).
+  async function reachedTimeLimit(): Promise<boolean> {
     const request = {
       method: "GET",
-      path: `/containers/${id}/logs`,
-      what: `read the logs of container ${short}`,
+      path: `/containers/${id}/archive?path=${TIME_LIMIT_MARKER}`,
+      what: `look for the time limit's marker in container ${short}`,
     };
-    const container = await containerOf();
-    // The daemon keeps both streams in one log with a time per line: asked together, they come in write order.
-    const streams = { stdout: wanted !== "stderr", stderr: wanted !== "stdout", timestamps: true };
-    let source: Buffer | NodeJS.ReadableStream;
     try {
-      source =
-        options.follow === true
-          ? await container.logs({ follow: true, ...streams })
-          : await container.logs({ follow: false, ...streams });
+      const archive = await (await containerOf()).getArchive({ path: TIME_LIMIT_MARKER });
+      (archive as NodeJS.ReadableStream & { destroy(): void }).destroy();
+      return true;
     } catch (error) {
-      if (statusCodeOf(error) !== 404) throw fail(request, error);
-      const saved = (["stdout", "stderr"] as const).filter((stream) => streams[stream]);
-      for (const stream of saved) {
-        for await (const line of tailFiles([{ path: files.log(stream) }], {
-          follow: false,
-          isDone: () => Promise.resolve(true),
-        })) {
-          yield { stream, line };
+      if (statusCodeOf(error) === 404) return false;
+      throw fail(request, error);
+    }
+  }
+
+  // A job at its end: the time limit named if it was reached; the container removed if slipway is to do it.
+  async function ended(status: JobStatus): Promise<JobStatus> {
+    if (!isTerminal(status)) return status;
+    let final = status;
+    if (detail.timeLimit !== undefined && status.state !== "cancelled" && (await reachedTimeLimit())) {
+      // A restart after the limit exits 0 at once (so Docker stops restarting): that code says nothing.
+      const exitCode = status.exitCode === 0 ? undefined : status.exitCode;
+      final = { ...status, state: "failed", exitCode, reason: timeLimitReason(detail.timeLimit) };
+    }
+    if (detail.removeWhenEnded) {
+      await (await containerOf()).remove({ force: true }).catch((error: unknown) => {
+        if (statusCodeOf(error) !== 404) {
+          const request = { method: "DELETE", path: `/containers/${id}`, what: `remove container ${short}` };
+          throw fail(request, error);
         }
-      }
-      return;
+      });
     }
-    const frames = new LogFrames();
-    const pick = (lines: StreamLine[]): LogEntry[] =>
-      lines.filter((line) => streams[line.stream]).map((line) => timedEntry(line));
-    if (Buffer.isBuffer(source)) {
-      yield* pick([...frames.push(source), ...frames.end()]);
-      return;
-    }
-    const stream = source as NodeJS.ReadableStream & AsyncIterable<Buffer> & { destroy(): void };
-    const abort = (): void => {
-      stream.destroy();
-    };
-    options.signal?.addEventListener("abort", abort, { once: true });
-    try {
-      for await (const chunk of stream) yield* pick(frames.push(chunk));
-      yield* pick(frames.end());
-    } catch (error) {
-      if (options.signal?.aborted !== true) throw fail(request, error);
-    } finally {
-      options.signal?.removeEventListener("abort", abort);
-      stream.destroy();
-    }
+    return final;
   }
 
   return {
@@ -157,7 +152,12 @@ export function dockerEngine(
       };
       lastStatus = state.status;
       exit = exitOf(state) ?? exit;
-      return inspectedStatus(state, { rm: detail.rm, cancelRequested: cancelRequested(), now: Date.now() });
+      const status = inspectedStatus(state, {
+        rm: detail.rm,
+        cancelRequested: cancelRequested(),
+        now: Date.now(),
+      });
+      return ended(withAttempt(status, parsed.data.RestartCount + 1, detail.retries + 1));
     },
 
     async stop(): Promise<void> {
@@ -176,12 +176,13 @@ export function dockerEngine(
       }
     },
 
-    async *logs(options: LogOptions): AsyncGenerator<string> {
+    async *logs(options: LogOptions, isDone: () => Promise<boolean>): AsyncGenerator<string> {
       // The same read as `entries`, without the stream tags and times.
-      for await (const entry of readEntries(options)) yield entry.line;
+      for await (const entry of containerLogEntries(logSource, options, isDone)) yield entry.line;
     },
 
-    entries: (options: LogOptions): AsyncGenerator<LogEntry> => readEntries(options),
+    entries: (options: LogOptions, isDone: () => Promise<boolean>): AsyncGenerator<LogEntry> =>
+      containerLogEntries(logSource, options, isDone),
 
     async cleanup(save: LogSaver): Promise<CleanupResult> {
       const container = await containerOf();
@@ -254,12 +255,3 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /** A line the daemon prefixed with its time (`timestamps=true`: RFC 3339 with nanoseconds, then a space). */
-function timedEntry(line: StreamLine): LogEntry {
-  const match = /^(\d{4}-\d\d-\d\dT[\d:.]+Z) (.*)$/s.exec(line.text);
-  if (match === null) return { stream: line.stream, line: line.text };
-  const [, stamp = "", text = ""] = match;
-  const time = new Date(stamp);
-  return Number.isNaN(time.getTime())
-    ? { stream: line.stream, line: text }
-    : { stream: line.stream, line: text, time: time.toISOString() };
-}

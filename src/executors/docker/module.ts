@@ -16,10 +16,8 @@ export const DOCKER_CAPABILITIES: Capabilities = {
   unsupported: {
     "multi-node":
       "a container runs on one machine; use a slurm, kubernetes or ray profile for more than one node",
-    torchrun: 'launcher = "torchrun" is not built for docker jobs yet; put torchrun in the command itself',
     array: "job arrays are a Slurm feature; launch one job per index instead",
     dependencies: "waiting for other jobs is a Slurm feature here; chain the launches in your script",
-    retries: "requeue on failure is a Slurm feature here; relaunch the job instead",
   },
 };
 
@@ -78,12 +76,18 @@ function createDockerExecutor(
     async submit(plan: DockerPlan, options: SubmitOptions = {}): Promise<Submitted<DockerDetail>> {
       // A process that stays to the end (not detached) registers the wait for an `rm` container's removal before
       // the start, so it cannot miss the exit code; a detached one must not hold the daemon's connection open.
-      const started = await startContainer(plan, { waitForRemoval: plan.rm && options.detach !== true });
+      const started = await startContainer(plan, {
+        waitForRemoval: plan.create.HostConfig.AutoRemove && options.detach !== true,
+        ...(options.code === undefined ? {} : { code: options.code }),
+      });
       const detail: DockerDetail = {
         containerId: started.id,
         host: plan.host,
         graceSeconds: plan.graceSeconds,
-        rm: plan.rm,
+        rm: plan.create.HostConfig.AutoRemove,
+        removeWhenEnded: plan.removeWhenEnded,
+        retries: plan.retries,
+        ...(plan.timeLimit === undefined ? {} : { timeLimit: plan.timeLimit.text }),
       };
       return {
         nativeId: started.id.slice(0, 12),

@@ -2,8 +2,12 @@ import { isAbsolute, join, resolve } from "node:path";
 import type { DockerProfile, DockerSettings } from "../../config/types.ts";
 import type { Job } from "../../job/job.ts";
 import { splitEnv } from "../../job/split-env.ts";
+import type { ShippedCode } from "../../package/code-package.ts";
 import type { Secret } from "../../secret.ts";
+import { singleNodeOptions, torchrunCommand } from "../torchrun-command.ts";
 import type { Plan } from "../types.ts";
+import { timeLimitOf, type TimeLimit } from "../../job/time-limit.ts";
+import { dockerEntryScript } from "./entry-script.ts";
 import { dockerHost } from "./docker-host.ts";
 import { sizeInBytes } from "../size-in-bytes.ts";
 
@@ -12,9 +16,12 @@ export const SECRETS_TARGET = "/run/secrets/slipway-env";
 
 /**
  * The container's entrypoint when secrets travel in a file: read the file with tracing off, then become the
- * command. `$0` is only a name; the command is `"$@"`.
+ * command. `$0` is only a name; the command is `"$@"`. With a time limit, {@link dockerEntryScript} adds its watchdog.
  */
 export const SECRETS_WRAPPER = `set +x; . ${SECRETS_TARGET} || exit 126; exec "$@"`;
+
+/** The name the entry wrapper runs under (`$0` of `/bin/sh -c`). */
+export const ENTRY_NAME = "slipway-entry";
 
 /** The Engine API body of `POST /containers/create`, as far as slipway sets it. */
 export interface ContainerCreateBody {
@@ -30,6 +37,8 @@ export interface ContainerCreateBody {
   readonly HostConfig: {
     readonly Init: boolean;
     readonly AutoRemove: boolean;
+    /** Docker restarts a container that exits non-zero, at most `MaximumRetryCount` times (`retries`). */
+    readonly RestartPolicy?: { readonly Name: "on-failure"; readonly MaximumRetryCount: number };
     readonly Binds: readonly string[];
     readonly ShmSize?: number;
     readonly Memory?: number;
@@ -74,6 +83,18 @@ export interface DockerPlan extends Plan {
   readonly mountSources: readonly string[];
   readonly graceSeconds: number;
   readonly rm: boolean;
+  /**
+   * With `rm` and a restart policy or a time limit, Docker cannot remove the container itself (it refuses AutoRemove
+   * with a restart policy; the time limit's marker must be read after the end): slipway removes it once it sees the
+   * job ended.
+   */
+  readonly removeWhenEnded: boolean;
+  /** Times Docker restarts a failed container (restart policy `on-failure`). */
+  readonly retries: number;
+  /** The job's time limit, enforced by the entry wrapper in the container. */
+  readonly timeLimit: TimeLimit | undefined;
+  /** With `package = "git"`/`"dir"`: the code, copied into the created container at `dir` before it starts. */
+  readonly code: { readonly summary: ShippedCode; readonly dir: string } | undefined;
 }
 
 /** What planning reads besides the job: captured once per executor, so the plan stays pure. */
@@ -82,6 +103,9 @@ export interface DockerPlanContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly homeDir: string;
 }
+
+/** Where the shipped code lands in the container; the job runs in the launch directory's place inside it. */
+export const CODE_DIR = "/slipway/code";
 
 /** Seconds `docker stop` waits after SIGTERM before it kills the container (with `init`, jobs stop at once). */
 export const STOP_GRACE_SECONDS = 10;
@@ -107,9 +131,25 @@ export function planDocker(job: Job, profile: DockerProfile, context: DockerPlan
   const secretsFile = join(context.jobDir, "secret-env");
   const mounts = settings.mounts.map((mount) => hostMount(mount, job.launchDir, context.homeDir));
   const binds = [...mounts.map((m) => m.bind), ...(useFile ? [`${secretsFile}:${SECRETS_TARGET}:ro`] : [])];
-  const [program = "", ...args] = job.command;
+  const command = containerCommand(job);
+  const [program = "", ...args] = command;
   const memory = job.resources.memory === undefined ? undefined : sizeInBytes(job.resources.memory);
   const devices = deviceRequests(settings.gpus, job.resources.gpusPerNode);
+  const retries = job.retries ?? settings.retries;
+  const timeLimit = timeLimitOf(job, settings.time);
+  const entry = dockerEntryScript({
+    secretsFile: useFile ? SECRETS_TARGET : undefined,
+    timeLimit,
+    graceSeconds: STOP_GRACE_SECONDS,
+  });
+  const autoRemove = settings.rm && retries === 0 && timeLimit === undefined;
+  const workdir =
+    job.workdir ??
+    (job.code === undefined
+      ? undefined
+      : job.code.subdir === ""
+        ? CODE_DIR
+        : `${CODE_DIR}/${job.code.subdir}`);
   return {
     executor: "docker",
     jobId: job.id,
@@ -119,17 +159,18 @@ export function planDocker(job: Job, profile: DockerProfile, context: DockerPlan
     pull: settings.pull,
     create: {
       Image: job.image ?? settings.image,
-      Entrypoint: useFile ? ["/bin/sh", "-c", SECRETS_WRAPPER, "slipway-entry"] : [program],
-      Cmd: useFile ? job.command : args,
+      Entrypoint: entry === undefined ? [program] : ["/bin/sh", "-c", entry, ENTRY_NAME],
+      Cmd: entry === undefined ? args : command,
       Env: plain.map(([name, value]) => `${name}=${value}`),
-      ...(job.workdir === undefined ? {} : { WorkingDir: job.workdir }),
+      ...(workdir === undefined ? {} : { WorkingDir: workdir }),
       ...(settings.user === undefined ? {} : { User: settings.user }),
       Labels: { [LABEL_JOB]: job.id, [LABEL_PROFILE]: profile.name, "slipway.name": job.name },
       Tty: false,
       OpenStdin: false,
       HostConfig: {
         Init: settings.init,
-        AutoRemove: settings.rm,
+        AutoRemove: autoRemove,
+        ...(retries === 0 ? {} : { RestartPolicy: { Name: "on-failure", MaximumRetryCount: retries } }),
         Binds: binds,
         ...(settings.shmSize === undefined ? {} : { ShmSize: sizeInBytes(settings.shmSize) }),
         // Swap equal to memory: on cgroup v1 a memory limit alone lets the container swap as much again.
@@ -143,7 +184,25 @@ export function planDocker(job: Job, profile: DockerProfile, context: DockerPlan
     mountSources: mounts.flatMap((m) => (m.source === undefined ? [] : [m.source])),
     graceSeconds: STOP_GRACE_SECONDS,
     rm: settings.rm,
+    removeWhenEnded: settings.rm && !autoRemove,
+    retries,
+    timeLimit,
+    code: job.code === undefined ? undefined : { summary: job.code, dir: CODE_DIR },
   };
+}
+
+/**
+ * The container's command: the job's, or with `launcher = "torchrun"` a torchrun of `nprocPerNode` processes (the
+ * GPU count of `gpus`/`gpus_per_node` unless `nproc_per_node` says otherwise; `gpu` for `gpus = "all"`), whose
+ * ranks other than 0 drop rank 0's variables.
+ */
+function containerCommand(job: Job): readonly string[] {
+  if (job.launcher !== "torchrun") return job.command;
+  return torchrunCommand({
+    options: singleNodeOptions(job.resources.nprocPerNode),
+    command: job.command,
+    rankZeroOnly: Object.keys(job.rankZeroEnv),
+  });
 }
 
 /** A bind mount with its host source made absolute; named volumes (`cache:/root/.cache`) have no host source. */

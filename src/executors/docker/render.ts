@@ -1,5 +1,6 @@
+import { describeCode } from "../../package/code-package.ts";
 import { shqJoin } from "../../shell-quote.ts";
-import type { DockerPlan } from "./plan.ts";
+import { ENTRY_NAME, type DockerPlan } from "./plan.ts";
 
 /**
  * The docker plan as a reader would check it: the daemon, the image policy and the exact create body, with secrets
@@ -26,8 +27,22 @@ export function renderDocker(plan: DockerPlan): string {
     `docker job ${plan.jobId}`,
     `  daemon:    ${plan.host}`,
     `  image:     ${plan.image} (pull: ${plan.pull})`,
-    `  container: ${plan.name}${plan.rm ? " (removed when it ends)" : " (kept for its logs until slipway cleanup)"}`,
-    `  command:   ${shqJoin(plan.create.Cmd.length > 0 && plan.secrets.mode === "file" ? plan.create.Cmd : [...plan.create.Entrypoint, ...plan.create.Cmd])}`,
+    `  container: ${plan.name}${plan.rm ? ` (removed when it ends${plan.removeWhenEnded ? ", by slipway once it sees the end" : ""})` : " (kept for its logs until slipway cleanup)"}`,
+    `  command:   ${shqJoin(plan.create.Entrypoint[3] === ENTRY_NAME ? plan.create.Cmd : [...plan.create.Entrypoint, ...plan.create.Cmd])}`,
+    ...(plan.retries === 0
+      ? []
+      : [
+          `  retries:   ${plan.retries}: Docker restarts a failed container (on-failure), up to ${plan.retries + 1} attempts`,
+        ]),
+    ...(plan.timeLimit === undefined
+      ? []
+      : [
+          `  time:      ${plan.timeLimit.text} (${plan.timeLimit.seconds} s) for the whole job, kept by the entry wrapper; then SIGTERM, SIGKILL after ${plan.graceSeconds} s, and the job fails with "time limit" (not restarted)`,
+        ]),
+    ...(plan.code === undefined
+      ? []
+      : [`  code:      ${describeCode(plan.code.summary)}, copied to ${plan.code.dir} before the start`]),
+    `  runs in:   ${plan.create.WorkingDir ?? "the image's working directory"}`,
     `  secrets:   ${secrets}`,
     `  POST /containers/create?name=${plan.name}`,
     JSON.stringify(body, null, 2)

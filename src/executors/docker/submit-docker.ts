@@ -1,3 +1,6 @@
+import { Readable } from "node:stream";
+import { packedFor, type CodePackage } from "../../package/code-package.ts";
+import { tarFiles } from "../../package/tar-files.ts";
 import { chownSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import type Dockerode from "dockerode";
@@ -12,7 +15,7 @@ import {
   type DockerRequest,
 } from "./docker-api-error.ts";
 import { dockerClient, type DockerClient } from "./docker-client.ts";
-import type { DockerPlan } from "./plan.ts";
+import { SECRETS_TARGET, type DockerPlan } from "./plan.ts";
 import type { ContainerExit } from "./states.ts";
 
 /** A container slipway created and started. */
@@ -40,8 +43,9 @@ export interface StartedContainer {
  */
 export async function startContainer(
   plan: DockerPlan,
-  options: { readonly waitForRemoval: boolean },
+  options: { readonly waitForRemoval: boolean; readonly code?: CodePackage },
 ): Promise<StartedContainer> {
+  const code = plan.code === undefined ? undefined : packedFor(plan.code.summary, options.code);
   const local = plan.host.startsWith("unix://");
   for (const source of local ? plan.mountSources : []) {
     if (!existsSync(source)) {
@@ -82,13 +86,22 @@ export async function startContainer(
       _body: body,
     } as unknown as Dockerode.ContainerCreateOptions;
     container = await docker.createContainer(createOptions);
-    if (plan.create.Entrypoint[0] === "/bin/sh") {
+    // Asked of a daemon on this machine only (a remote one would show a missing shell as exit 127).
+    if (plan.create.Entrypoint[0] === "/bin/sh" && local) {
       request = {
         method: "HEAD",
         path: `/containers/${container.id}/archive?path=/bin/sh`,
         what: "start the container",
       };
       await requireShell(plan, client, container);
+    }
+    if (code !== undefined && plan.code !== undefined) {
+      request = {
+        method: "PUT",
+        path: `/containers/${container.id}/archive?path=/`,
+        what: "copy the code in",
+      };
+      await copyCode(container, code, plan.code.dir, plan.create.User);
     }
     let removed: Promise<ContainerExit | undefined> | undefined;
     if (options.waitForRemoval) {
@@ -111,6 +124,25 @@ export async function startContainer(
 }
 
 /**
+ * Copies the shipped code into the created container at `dir`, owned by the container's user when it is numeric
+ * (`1000` or `1000:1000`), else by root; the daemon never needs to see this machine's files.
+ */
+async function copyCode(
+  container: Dockerode.Container,
+  code: CodePackage,
+  dir: string,
+  user: string | undefined,
+): Promise<void> {
+  const [uid, gid] = /^(\d+)(?::(\d+))?$/.exec(user ?? "")?.slice(1) ?? [];
+  const tar = tarFiles(code.entries, {
+    prefix: `${dir.replace(/^\/+/, "")}/`,
+    mtime: code.mtime,
+    ...(uid === undefined ? {} : { uid: Number(uid), gid: Number(gid ?? uid) }),
+  });
+  await container.putArchive(Readable.from([tar]), { path: "/" });
+}
+
+/**
  * The secrets wrapper needs /bin/sh in the image. With `init` the missing shell would only show as exit 127 after
  * the start, so look for it in the created container's filesystem first.
  */
@@ -125,11 +157,14 @@ async function requireShell(
     `/v${client.apiVersion}/containers/${container.id}/archive?path=%2Fbin%2Fsh`,
   );
   if (status === 404) {
+    const forSecrets = plan.create.HostConfig.Binds.some((bind) => bind.includes(`:${SECRETS_TARGET}:`));
     throw new SlipwayError(
       "NO_SHELL",
-      `image ${plan.image} has no /bin/sh, which slipway needs to hand secrets`,
+      `image ${plan.image} has no /bin/sh, which slipway needs ${forSecrets ? "to hand secrets" : "to enforce the time limit"}`,
       {
-        hint: 'the W&B key travels in a mounted file read by a tiny shell wrapper; set secrets = "env" to pass it as an environment variable instead (visible to docker inspect)',
+        hint: forSecrets
+          ? 'the W&B key travels in a mounted file read by a tiny shell wrapper; set secrets = "env" to pass it as an environment variable instead (visible to docker inspect)'
+          : "the time limit is kept by a tiny shell wrapper in the container; drop `time` for this image, or use an image with /bin/sh",
       },
     );
   }

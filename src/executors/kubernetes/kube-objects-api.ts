@@ -6,7 +6,7 @@ import { LABEL_JOB_ID, type Manifest } from "./plan.ts";
 /** The API path of a namespaced collection (`jobs`, `secrets`, `services`, `pods`). */
 export function collectionPath(
   namespace: string,
-  resource: "jobs" | "secrets" | "services" | "pods",
+  resource: "jobs" | "secrets" | "configmaps" | "services" | "pods",
 ): string {
   return resource === "jobs"
     ? `/apis/batch/v1/namespaces/${namespace}/jobs`
@@ -35,7 +35,7 @@ type Named = {
 export async function createOrFind<T extends Named>(
   api: KubeApi,
   namespace: string,
-  resource: "jobs" | "secrets" | "services",
+  resource: "jobs" | "secrets" | "configmaps" | "services",
   manifest: Manifest,
   belongs: { readonly jobId: string; readonly ownerUid?: string },
 ): Promise<T> {

@@ -2,7 +2,7 @@ import type { KubernetesProfile } from "../../config/types.ts";
 import type { TrackingEnv } from "../../env/tracking-env.ts";
 import type { Job } from "../../job/job.ts";
 import type { Executor, ExecutorContext, ExecutorModule, Submitted } from "../executor-module.ts";
-import type { Capabilities } from "../types.ts";
+import type { Capabilities, SubmitOptions } from "../types.ts";
 import { checkKubernetes } from "./check-kubernetes.ts";
 import { kubeSession } from "./kube-session.ts";
 import { kubernetesDetailSchema, type KubernetesDetail } from "./kubernetes-detail.ts";
@@ -54,9 +54,9 @@ function createKubernetesExecutor(
     notices: [],
     plan: (job: Job) => planKubernetes(job, profile),
     render: renderKubernetes,
-    async submit(plan: KubernetesPlan): Promise<Submitted<KubernetesDetail>> {
+    async submit(plan: KubernetesPlan, options: SubmitOptions = {}): Promise<Submitted<KubernetesDetail>> {
       const session = await kubeSession(plan.target, context);
-      const job = await submitKubernetes(plan, session.api);
+      const job = await submitKubernetes(plan, session.api, options.code);
       const { access } = session.api;
       const detail: KubernetesDetail = {
         namespace: plan.namespace,

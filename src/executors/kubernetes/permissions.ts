@@ -36,6 +36,8 @@ export const KUBERNETES_PERMISSIONS: readonly Permission[] = [
   },
   { group: "", resource: "secrets", verb: "create", use: "the per-job Secret with the W&B key" },
   { group: "", resource: "secrets", verb: "get", use: "a retried submit finds its Secret" },
+  { group: "", resource: "configmaps", verb: "create", use: "the shipped code (package = git or dir)" },
+  { group: "", resource: "configmaps", verb: "get", use: "a retried submit finds its ConfigMap" },
   { group: "", resource: "services", verb: "create", use: "the headless Service of a multi-node job" },
   { group: "", resource: "services", verb: "get", use: "a retried submit finds its Service" },
   { group: "", resource: "pods", verb: "list", use: "why a job waits, how it failed, whose logs to read" },

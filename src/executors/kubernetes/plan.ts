@@ -1,6 +1,8 @@
 import type { KubernetesProfile } from "../../config/types.ts";
 import type { Job } from "../../job/job.ts";
+import { slurmTimeSeconds } from "../../config/slurm-time.ts";
 import { splitEnv } from "../../job/split-env.ts";
+import type { ShippedCode } from "../../package/code-package.ts";
 import type { Secret } from "../../secret.ts";
 import type { Plan } from "../types.ts";
 import type { KubeTarget } from "./kube-config.ts";
@@ -40,6 +42,8 @@ export interface KubernetesPlan extends Plan {
     { readonly manifest: Manifest; readonly values: Readonly<Record<string, Secret>> } | undefined;
   /** The headless Service multi-node pods find rank 0 through. */
   readonly service: Manifest | undefined;
+  /** The ConfigMap of the shipped code, without its archive (added at submit); absent with `package = "none"`. */
+  readonly code: { readonly manifest: Manifest; readonly summary: ShippedCode } | undefined;
   /** Kueue admits the job: it stays suspended until then. */
   readonly queued: boolean;
   readonly nodes: number;
@@ -48,6 +52,11 @@ export interface KubernetesPlan extends Plan {
 /** The per-job Secret's name. */
 export function secretNameOf(jobId: string): string {
   return `${jobId}-env`;
+}
+
+/** The code ConfigMap's name. */
+export function codeConfigMapOf(jobId: string): string {
+  return `${jobId}-code`;
 }
 
 /** The headless Service's name: a DNS-1035 label (it must start with a letter; job ids may start with a digit). */
@@ -66,6 +75,7 @@ export function serviceNameOf(jobId: string): string {
 export function planKubernetes(job: Job, profile: KubernetesProfile): KubernetesPlan {
   const { settings } = profile;
   const { namespace } = settings;
+  const deadline = job.time === undefined ? settings.timeLimitSeconds : slurmTimeSeconds(job.time);
   const split = splitEnv(job);
   const hasSecrets = Object.keys(split.secrets).length > 0;
   const secretName = settings.secretName ?? (hasSecrets ? secretNameOf(job.id) : undefined);
@@ -93,9 +103,8 @@ export function planKubernetes(job: Job, profile: KubernetesProfile): Kubernetes
       spec: {
         suspend: true,
         backoffLimit: job.retries ?? settings.retries,
-        ...(settings.timeLimitSeconds === undefined
-          ? {}
-          : { activeDeadlineSeconds: settings.timeLimitSeconds }),
+        // A recipe's `time` wins over the profile's.
+        ...(deadline === undefined ? {} : { activeDeadlineSeconds: deadline }),
         ...(settings.ttlSecondsAfterFinished === undefined
           ? {}
           : { ttlSecondsAfterFinished: settings.ttlSecondsAfterFinished }),
@@ -114,6 +123,10 @@ export function planKubernetes(job: Job, profile: KubernetesProfile): Kubernetes
             secretNames: Object.keys(split.secrets),
             secretName,
             service,
+            code:
+              job.code === undefined
+                ? undefined
+                : { configMap: codeConfigMapOf(job.id), subdir: job.code.subdir },
           }),
         },
       },
@@ -139,6 +152,18 @@ export function planKubernetes(job: Job, profile: KubernetesProfile): Kubernetes
             kind: "Service",
             metadata: metadata(service),
             spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: { [LABEL_JOB_ID]: job.id } },
+          },
+    code:
+      job.code === undefined
+        ? undefined
+        : {
+            manifest: {
+              apiVersion: "v1",
+              kind: "ConfigMap",
+              metadata: metadata(codeConfigMapOf(job.id)),
+              immutable: true,
+            },
+            summary: job.code,
           },
     queued,
     nodes,

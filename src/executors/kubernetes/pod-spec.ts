@@ -1,6 +1,7 @@
 import type { KubernetesSettings } from "../../config/types.ts";
 import type { Job } from "../../job/job.ts";
 import { sizeInBytes } from "../size-in-bytes.ts";
+import { singleNodeOptions, torchrunArgs } from "../torchrun-command.ts";
 
 /** The container's name in every pod (`kubectl logs -c job`). */
 export const CONTAINER_NAME = "job";
@@ -35,7 +36,15 @@ export interface PodEnv {
   readonly secretName: string | undefined;
   /** The headless Service of a multi-node job (its pods' subdomain). */
   readonly service: string | undefined;
+  /** The shipped code: a ConfigMap holding its archive, unpacked into an emptyDir by an init container. */
+  readonly code: { readonly configMap: string; readonly subdir: string } | undefined;
 }
+
+/** Where the shipped code is unpacked in every pod. */
+export const CODE_DIR = "/slipway/code";
+/** The key of the code archive in the code ConfigMap. */
+export const CODE_ARCHIVE_KEY = "code.tar.gz";
+const ARCHIVE_DIR = "/slipway/archive";
 
 /** A size as a Kubernetes quantity in bytes (`"16G"` → `"17179869184"`). */
 export function quantityOf(size: string): string {
@@ -86,6 +95,12 @@ export function podSpec(job: Job, settings: KubernetesSettings, env: PodEnv): Re
     ...(settings.shmSize === undefined
       ? []
       : [{ name: "shm", emptyDir: { medium: "Memory", sizeLimit: quantityOf(settings.shmSize) } }]),
+    ...(env.code === undefined
+      ? []
+      : [
+          { name: "code-archive", configMap: { name: env.code.configMap } },
+          { name: "code", emptyDir: {} },
+        ]),
   ];
   const volumeMounts = [
     ...settings.mounts.map((mount, i) => ({
@@ -94,7 +109,18 @@ export function podSpec(job: Job, settings: KubernetesSettings, env: PodEnv): Re
       readOnly: mount.readOnly,
     })),
     ...(settings.shmSize === undefined ? [] : [{ name: "shm", mountPath: "/dev/shm" }]),
+    ...(env.code === undefined ? [] : [{ name: "code", mountPath: CODE_DIR }]),
   ];
+  const image = job.image ?? settings.image;
+  const pullPolicy =
+    settings.imagePullPolicy === undefined ? {} : { imagePullPolicy: settings.imagePullPolicy };
+  const workingDir =
+    job.workdir ??
+    (env.code === undefined
+      ? undefined
+      : env.code.subdir === ""
+        ? CODE_DIR
+        : `${CODE_DIR}/${env.code.subdir}`);
   return {
     restartPolicy: "Never",
     // Service links would add a variable per Service of the namespace to every job.
@@ -107,13 +133,30 @@ export function podSpec(job: Job, settings: KubernetesSettings, env: PodEnv): Re
     ...(settings.imagePullSecrets.length === 0
       ? {}
       : { imagePullSecrets: settings.imagePullSecrets.map((name) => ({ name })) }),
+    ...(env.code === undefined
+      ? {}
+      : {
+          // The job's own image unpacks the code (it has a shell and tar; no other image to pull).
+          initContainers: [
+            {
+              name: "unpack-code",
+              image,
+              ...pullPolicy,
+              command: ["/bin/sh", "-c", `tar -xzf ${ARCHIVE_DIR}/${CODE_ARCHIVE_KEY} -C ${CODE_DIR}`],
+              volumeMounts: [
+                { name: "code-archive", mountPath: ARCHIVE_DIR, readOnly: true },
+                { name: "code", mountPath: CODE_DIR },
+              ],
+            },
+          ],
+        }),
     containers: [
       {
         name: CONTAINER_NAME,
-        image: job.image ?? settings.image,
-        ...(settings.imagePullPolicy === undefined ? {} : { imagePullPolicy: settings.imagePullPolicy }),
+        image,
+        ...pullPolicy,
         command,
-        ...(job.workdir === undefined ? {} : { workingDir: job.workdir }),
+        ...(workingDir === undefined ? {} : { workingDir }),
         env: [
           ...Object.entries(plain)
             .sort(([a], [b]) => a.localeCompare(b))
@@ -149,7 +192,11 @@ function launchCommand(job: Job, settings: KubernetesSettings, masterAddr: strin
             `--master-addr=${masterAddr ?? ""}`,
             `--master-port=${settings.masterPort}`,
           ]
-        : ["torchrun", "--standalone", "--nnodes=1", `--nproc-per-node=${job.resources.nprocPerNode}`];
-  const command = [...torchrun, ...job.command];
+        : ["torchrun", ...singleNodeOptions(job.resources.nprocPerNode)];
+  // Each rank, not only each pod, drops rank 0's variables under torchrun; a Python script loses its interpreter.
+  const command =
+    job.launcher === "torchrun"
+      ? [...torchrun, ...torchrunArgs(job.command, Object.keys(job.rankZeroEnv))]
+      : [...job.command];
   return nodes > 1 ? ["/bin/sh", "-c", MULTI_NODE_ENTRY, "slipway-entry", ...command] : command;
 }

@@ -4,6 +4,7 @@ import type { JobStatus } from "../../job/job-state.ts";
 import { isSameProcessAlive } from "../../job/process-info.ts";
 import type { JobFiles } from "../../store/job-files.ts";
 import type { JobEngine } from "../executor-module.ts";
+import { withAttempt, timeLimitReason } from "../attempt-reason.ts";
 import { tailFiles } from "../tail-file.ts";
 import type { LogOptions } from "../types.ts";
 import type { LocalDetail } from "./local-detail.ts";
@@ -21,6 +22,12 @@ import { LOCAL_STATES, localState, type LocalRawState } from "./states.ts";
  */
 export function localEngine(files: JobFiles, detail: LocalDetail, exited?: Promise<unknown>): JobEngine {
   const alive = (): boolean => isSameProcessAlive(detail.pid, detail.startTime);
+  // Where the wrapper's retries stand (it writes the attempt file from the second on) and the time limit.
+  const attempt = (): Attempt => ({
+    number: detail.retries === 0 ? 1 : (recordedNumber(files.attempt) ?? 1),
+    of: detail.retries + 1,
+    limit: detail.timeLimit,
+  });
   const signalGroup = (signal: NodeJS.Signals): void => {
     // Only signal the group if its leader is still the job's wrapper, never a process that reused the pid.
     if (!alive()) return;
@@ -40,11 +47,16 @@ export function localEngine(files: JobFiles, detail: LocalDetail, exited?: Promi
     },
     probe(): Promise<JobStatus> {
       let exitCode = recordedExitCode(files);
-      if (exitCode === undefined && alive()) return Promise.resolve(toStatus("running", undefined));
+      if (exitCode === undefined && alive())
+        return Promise.resolve(toStatus("running", undefined, attempt()));
       // The wrapper writes the code before it exits, so read again now that the process is known to be gone.
       exitCode ??= recordedExitCode(files);
-      const raw = localState({ exitCode, cancelRequested: existsSync(files.cancelRequested) });
-      return Promise.resolve(toStatus(raw, exitCode));
+      const raw = localState({
+        exitCode,
+        cancelRequested: existsSync(files.cancelRequested),
+        timeLimitReached: existsSync(files.timeLimitReached),
+      });
+      return Promise.resolve(toStatus(raw, exitCode, attempt()));
     },
     async stop(): Promise<void> {
       signalGroup("SIGTERM");
@@ -85,23 +97,42 @@ export function localEngine(files: JobFiles, detail: LocalDetail, exited?: Promi
   };
 }
 
+/** Which run of the command this is, out of how many at most; the time limit as written. */
+interface Attempt {
+  readonly number: number;
+  readonly of: number;
+  readonly limit: string | undefined;
+}
+
 function recordedExitCode(files: JobFiles): number | undefined {
+  return recordedNumber(files.exitCode);
+}
+
+function recordedNumber(path: string): number | undefined {
   try {
-    const text = readFileSync(files.exitCode, "utf8").trim();
+    const text = readFileSync(path, "utf8").trim();
     return /^\d+$/.test(text) ? Number(text) : undefined;
   } catch {
     return undefined;
   }
 }
 
-function toStatus(raw: LocalRawState, exitCode: number | undefined): JobStatus {
-  return { state: LOCAL_STATES[raw], raw, exitCode, reason: reasonFor(raw, exitCode) };
+function toStatus(raw: LocalRawState, exitCode: number | undefined, attempt: Attempt): JobStatus {
+  const status = { state: LOCAL_STATES[raw], raw, exitCode, reason: reasonFor(raw, exitCode, attempt.limit) };
+  // The time limit ends the job whatever attempt it was on.
+  return raw === "time-limit" ? status : withAttempt(status, attempt.number, attempt.of);
 }
 
-function reasonFor(raw: LocalRawState, exitCode: number | undefined): string | undefined {
+function reasonFor(
+  raw: LocalRawState,
+  exitCode: number | undefined,
+  limit: string | undefined,
+): string | undefined {
   switch (raw) {
     case "exited":
       return `exited with code ${exitCode ?? "?"}`;
+    case "time-limit":
+      return timeLimitReason(limit);
     case "signalled":
       return `killed by signal ${(exitCode ?? 128) - 128}`;
     case "vanished":

@@ -8,18 +8,19 @@ import { localDetailSchema, type LocalDetail } from "./local-detail.ts";
 import { localEngine } from "./local-engine.ts";
 import { planLocal, type LocalPlan } from "./plan.ts";
 import { renderLocal } from "./render.ts";
-import { spawnLocal } from "./spawn-local.ts";
+import { jobEnvironment, spawnLocal } from "./spawn-local.ts";
+import { checkGpus } from "./check-gpus.ts";
+import { packedFor } from "../../package/code-package.ts";
+import { writeTree } from "../../package/write-tree.ts";
 
 /** What the local executor cannot do, and why. */
 export const LOCAL_CAPABILITIES: Capabilities = {
   unsupported: {
     "multi-node":
       "it runs on this machine only; use a slurm, kubernetes or ray profile for more than one node",
-    torchrun: 'launcher = "torchrun" is not built for local jobs yet; put torchrun in the command itself',
     "container-image": "it runs processes on this machine, not containers; use a docker profile for an image",
     array: "job arrays are a Slurm feature; launch one job per index instead",
     dependencies: "waiting for other jobs is a Slurm feature here; chain the launches in your script",
-    retries: "requeue on failure is a Slurm feature here; relaunch the job instead",
   },
 };
 
@@ -62,9 +63,18 @@ function createLocalExecutor(
     plan: (job: Job) => planLocal(job, profile, context.store.files(job.id)),
     render: renderLocal,
     async submit(plan: LocalPlan, options: SubmitOptions = {}): Promise<Submitted<LocalDetail>> {
+      await checkGpus(plan.gpus, jobEnvironment(plan, context.env), context.cwd);
+      if (plan.code !== undefined)
+        writeTree(packedFor(plan.code.summary, options.code).entries, plan.code.dir);
       const spawned = await spawnLocal(plan, context.env);
       if (options.detach === true) spawned.detach();
-      const detail = { pid: spawned.pid, startTime: spawned.startTime, graceSeconds: plan.graceSeconds };
+      const detail: LocalDetail = {
+        pid: spawned.pid,
+        startTime: spawned.startTime,
+        graceSeconds: plan.graceSeconds,
+        retries: plan.retries,
+        ...(plan.timeLimit === undefined ? {} : { timeLimit: plan.timeLimit.text }),
+      };
       return {
         nativeId: String(spawned.pid),
         status: { state: "running", raw: "running", exitCode: undefined, reason: undefined },

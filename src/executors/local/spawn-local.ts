@@ -2,20 +2,10 @@ import { closeSync, existsSync, openSync, statSync, writeFileSync } from "node:f
 import { CommandError, SlipwayError } from "../../errors.ts";
 import { isSecret } from "../../secret.ts";
 import { findExecutable } from "./find-executable.ts";
+import { localWrapperScript } from "./wrapper-script.ts";
 import type { LocalPlan } from "./plan.ts";
 import { NOT_INHERITED } from "./plan.ts";
 import { processStartTime } from "../../job/process-info.ts";
-
-/**
- * The shell that runs every local job: it waits for the command, then records its exit code in the file named by
- * `$0`. The trap keeps it alive through the SIGTERM of a cancel long enough to record the code; traps are reset in
- * the command itself, so the command still gets SIGTERM's default action.
- */
-export const WRAPPER_SCRIPT = `trap : TERM INT HUP
-"$@"
-code=$?
-printf '%s\\n' "$code" > "$0"
-exit "$code"`;
 
 /** A started local process. */
 export interface SpawnedLocal {
@@ -61,7 +51,13 @@ export async function spawnLocal(
   const stdoutFd = openSync(plan.stdoutPath, "a", 0o600);
   const stderrFd = openSync(plan.stderrPath, "a", 0o600);
   try {
-    const subprocess = execa("/bin/sh", ["-c", WRAPPER_SCRIPT, plan.exitCodePath, ...plan.argv], {
+    const script = localWrapperScript({
+      retries: plan.retries,
+      timeLimit: plan.timeLimit,
+      graceSeconds: plan.graceSeconds,
+      files: plan.wrapperFiles,
+    });
+    const subprocess = execa("/bin/sh", ["-c", script, plan.exitCodePath, ...plan.argv], {
       cwd: plan.cwd,
       env,
       extendEnv: false,

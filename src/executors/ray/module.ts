@@ -9,7 +9,7 @@ import type {
   RecordedJob,
   Submitted,
 } from "../executor-module.ts";
-import type { Capabilities } from "../types.ts";
+import type { Capabilities, SubmitOptions } from "../types.ts";
 import { planRay, type RayPlan } from "./plan.ts";
 import { RayClient } from "./ray-client.ts";
 import { entrypointDemand } from "./ray-demand.ts";
@@ -27,7 +27,6 @@ export const RAY_CAPABILITIES: Capabilities = {
     "container-image": "images are chosen by the Ray cluster, not per job here",
     array: "job arrays are a Slurm feature; launch one job per index instead",
     dependencies: "waiting for other jobs is a Slurm feature here; chain the launches in your script",
-    retries: "requeue on failure is a Slurm feature here; relaunch the job instead",
   },
 };
 
@@ -48,7 +47,11 @@ export const rayModule: ExecutorModule<"ray", RayPlan, RayDetail> = {
   capabilities: RAY_CAPABILITIES,
   detail: rayDetailSchema,
   create: createRayExecutor,
-  engine: (job) => rayEngine(job.nativeId, job.files, () => clientOfRecord(job), job.detail.demand),
+  engine: (job) =>
+    rayEngine(job.nativeId, job.files, () => clientOfRecord(job), job.detail.demand, {
+      retries: job.detail.retries,
+      timeLimit: job.detail.timeLimit,
+    }),
   async check(profile) {
     const { address, token } = profile.settings;
     try {
@@ -73,16 +76,25 @@ function createRayExecutor(
     notices: [],
     plan: (job: Job) => planRay(job, profile),
     render: renderRay,
-    async submit(plan: RayPlan): Promise<Submitted<RayDetail>> {
+    async submit(plan: RayPlan, options: SubmitOptions = {}): Promise<Submitted<RayDetail>> {
       const client = new RayClient({ address: plan.address, token: plan.token });
-      await submitRay(plan, client);
+      await submitRay(plan, client, options.code);
       const demand = entrypointDemand(plan.body);
       return {
         nativeId: plan.jobId,
         status: { state: "pending", raw: "PENDING", exitCode: undefined, reason: undefined },
-        detail: { address: plan.address, usesToken: plan.token !== undefined, demand },
+        detail: {
+          address: plan.address,
+          usesToken: plan.token !== undefined,
+          demand,
+          retries: plan.retries,
+          ...(plan.timeLimit === undefined ? {} : { timeLimit: plan.timeLimit.text }),
+        },
         // This process has the token already: no need to read the profile again.
-        engine: rayEngine(plan.jobId, context.store.files(plan.jobId), () => client, demand),
+        engine: rayEngine(plan.jobId, context.store.files(plan.jobId), () => client, demand, {
+          retries: plan.retries,
+          timeLimit: plan.timeLimit?.text,
+        }),
       };
     },
   };

@@ -14,6 +14,10 @@ export const rayDetailSchema = z.strictObject({
   usesToken: z.boolean(),
   /** What the entrypoint asks for, in Ray's resource names (`CPU`, `GPU`, `memory`, custom ones). */
   demand: z.record(z.string(), z.number()).optional(),
+  /** Times a failed attempt is submitted again (`<id>-r1`, …); records written before it read as none. */
+  retries: z.int().nonnegative().default(0),
+  /** The job's time limit as written, for the reason of a job stopped by it and the time a later attempt has left. */
+  timeLimit: z.string().optional(),
 });
 
 /** A ray job record's `detail`. */

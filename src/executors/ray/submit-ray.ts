@@ -1,6 +1,7 @@
 import { SlipwayError } from "../../errors.ts";
 import { shq } from "../../shell-quote.ts";
-import { packageDirectory, packageOf, type RayPackage } from "./package-dir.ts";
+import { packedFor, type CodePackage } from "../../package/code-package.ts";
+import { codePackageForRay, packageOf, type RayPackage } from "./package-dir.ts";
 import { secretsModule, type RayPlan } from "./plan.ts";
 import type { RayClient } from "./ray-client.ts";
 
@@ -14,15 +15,19 @@ const SUBMIT_ATTEMPTS = 3;
  *
  * @example
  * ```ts
- * await submitRay(plan, new RayClient({ address: plan.address, token: plan.token }));
+ * await submitRay(plan, new RayClient({ address: plan.address, token: plan.token }), options.code);
  * ```
  */
-export async function submitRay(plan: RayPlan, client: RayClient): Promise<{ uploaded: boolean }> {
+export async function submitRay(
+  plan: RayPlan,
+  client: RayClient,
+  packed: CodePackage | undefined,
+): Promise<{ uploaded: boolean }> {
   await client.version();
   const runtimeEnv: Record<string, unknown> = { ...plan.body.runtime_env };
   let uploaded = false;
-  if (plan.workingDir !== undefined) {
-    const pkg = packageDirectory(plan.workingDir.path, plan.workingDir.excludes);
+  if (plan.code !== undefined) {
+    const pkg = codePackageForRay(packedFor(plan.code.summary, packed));
     uploaded = await ensurePackage(client, pkg);
     runtimeEnv["working_dir"] = pkg.uri;
   }

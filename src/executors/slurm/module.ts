@@ -52,10 +52,7 @@ function createSlurmExecutor(
     async submit(plan: SlurmPlan, options: SubmitOptions = {}): Promise<Submitted<SlurmDetail>> {
       // From the context's connections: every launch of this process to the cluster shares one connection.
       const runner = transportFor(plan.target, context.connections, context);
-      const submitted = await submitSlurm(plan, runner, {
-        allowDirty: options.allowDirty ?? false,
-        env: context.env,
-      });
+      const submitted = await submitSlurm(plan, runner, options.code);
       const detail: SlurmDetail = {
         target: plan.target,
         label: plan.label,

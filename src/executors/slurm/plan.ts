@@ -2,7 +2,9 @@ import type { SlurmProfile, SlurmSettings, SlurmTarget } from "../../config/type
 import { SlipwayError } from "../../errors.ts";
 import { SECRET_ENV_NAMES, type Job } from "../../job/job.ts";
 import { splitEnv } from "../../job/split-env.ts";
+import type { ShippedCode } from "../../package/code-package.ts";
 import type { Secret } from "../../secret.ts";
+import { torchrunArgs } from "../torchrun-command.ts";
 import type { Plan } from "../types.ts";
 import { arrayIndices } from "./array-spec.ts";
 import { JOB_FILES, sbatchScript } from "./script.ts";
@@ -30,8 +32,10 @@ export interface SlurmPlan extends Plan {
   readonly submit: readonly string[];
   /** Variables shipped in `secrets.env` (0600 in the 0700 job directory), never in the script. */
   readonly secrets: Readonly<Record<string, Secret>>;
-  /** With `package = "git"`: the directory whose repository is archived into `code/` at submit. */
-  readonly packageDir: string | undefined;
+  /** With `package = "git"`/`"dir"`: the code shipped as an archive beside the script, unpacked into `code/`. */
+  readonly code: ShippedCode | undefined;
+  /** The directory the command runs in, for people: `workdir`, the shipped code's, or the job directory. */
+  readonly runsIn: string;
   /** Array task indices, or `undefined` for a single job. */
   readonly arrayIndices: readonly number[] | undefined;
 }
@@ -78,11 +82,13 @@ export function planSlurm(job: Job, profile: SlurmProfile): SlurmPlan {
     workdir:
       job.workdir !== undefined
         ? { kind: "path", path: job.workdir }
-        : settings.package === "git"
+        : job.code !== undefined
           ? { kind: "code" }
           : undefined,
     srun,
-    command: job.command,
+    // Each rank, not only each node, drops rank 0's variables under torchrun; a Python script loses its interpreter.
+    command:
+      job.launcher === "torchrun" ? torchrunArgs(job.command, Object.keys(job.rankZeroEnv)) : job.command,
     torchrun:
       job.launcher === "torchrun"
         ? { nodes: job.resources.nodes, nprocPerNode: job.resources.nprocPerNode }
@@ -90,12 +96,13 @@ export function planSlurm(job: Job, profile: SlurmProfile): SlurmPlan {
     retries: job.retries ?? settings.retries,
     arrayTasks: indices?.length,
   });
+  const jobDir = `${settings.remoteJobDir}/${job.id}`;
   return {
     executor: "slurm",
     jobId: job.id,
     target: settings.target,
     label,
-    jobDir: `${settings.remoteJobDir}/${job.id}`,
+    jobDir,
     script,
     // sbatch stores the caller's environment with the job (--export=ALL): a key there would sit in slurmctld's state.
     submit: [
@@ -105,7 +112,12 @@ export function planSlurm(job: Job, profile: SlurmProfile): SlurmPlan {
       JOB_FILES.script,
     ],
     secrets,
-    packageDir: settings.package === "git" ? job.launchDir : undefined,
+    code: job.code,
+    runsIn:
+      job.workdir ??
+      (job.code === undefined
+        ? `${jobDir} (the job directory)`
+        : `${jobDir}/${JOB_FILES.code}${job.code.subdir === "" ? "" : `/${job.code.subdir}`}`),
     arrayIndices: indices,
   };
 }
@@ -132,7 +144,8 @@ function directives(job: Job, settings: SlurmSettings, label: string, isArray: b
     ...optional("account", settings.account),
     ...optional("partition", settings.partition),
     ...optional("qos", settings.qos),
-    ...optional("time", settings.time),
+    // A recipe's `time` wins over the profile's.
+    ...optional("time", job.time ?? settings.time),
     ...optional("constraint", settings.constraint),
     ...(settings.exclusive ? ["--exclusive"] : []),
     ...dependency(job, label),

@@ -82,11 +82,16 @@ export function exitCodePaths(ref: SlurmJobRef, queue: ReadonlyMap<string, Queue
     .map((index) => `${ref.jobDir}/exit-code-${index}`);
 }
 
+/** The reason of a job Slurm stopped at its `--time` (state TIMEOUT). */
+export const TIMEOUT_REASON = "time limit reached (--time): Slurm stopped the job";
+
 /** One task's (or a single job's) status from what squeue and the job directory say; `undefined` if neither knows. */
 function taskStatus(entry: QueueEntry | undefined, exitCode: number | undefined): JobStatus | undefined {
   if (entry !== undefined) {
     const { state, name } = slurmState(entry.state);
-    const reason = entry.reason === "" || entry.reason === "None" ? undefined : entry.reason;
+    const given = entry.reason === "" || entry.reason === "None" ? undefined : entry.reason;
+    // The same words as every other executor's for a job stopped at its time limit (Slurm says "TimeLimit").
+    const reason = name === "TIMEOUT" ? TIMEOUT_REASON : given;
     const blocked = state === "pending" ? slurmBlocked(reason) : undefined;
     return {
       state,

@@ -1,3 +1,4 @@
+import { describeCode } from "../../package/code-package.ts";
 import { shqJoin } from "../../shell-quote.ts";
 import type { SlurmPlan } from "./plan.ts";
 import { JOB_FILES } from "./script.ts";
@@ -22,9 +23,10 @@ export function renderSlurm(plan: SlurmPlan): string {
         ? "none"
         : `${secretNames.join(", ")} in ${dir}/${JOB_FILES.secrets} (0600, written over SFTP, read with tracing off, deleted when the job ends)`
     }`,
-    ...(plan.packageDir === undefined
+    ...(plan.code === undefined
       ? []
-      : [`  code:     git archive of ${plan.packageDir} at HEAD, unpacked into ${dir}/${JOB_FILES.code}`]),
+      : [`  code:     ${describeCode(plan.code)}, unpacked into ${dir}/${JOB_FILES.code}`]),
+    `  runs in:  ${plan.runsIn}`,
     ...(plan.arrayIndices === undefined
       ? []
       : [`  array:    ${plan.arrayIndices.length} tasks, logs stdout-<index>.log and stderr-<index>.log`]),

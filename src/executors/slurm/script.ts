@@ -29,7 +29,7 @@ export interface ScriptInput {
   /** The `srun` options of the step. */
   readonly srun: readonly string[];
   readonly command: readonly string[];
-  readonly torchrun: { readonly nodes: number; readonly nprocPerNode: number } | undefined;
+  readonly torchrun: { readonly nodes: number; readonly nprocPerNode: number | "gpu" } | undefined;
   readonly retries: number;
   /** Number of array tasks, or `undefined` for a single job. */
   readonly arrayTasks: number | undefined;

@@ -10,6 +10,7 @@ import {
   SQUEUE_FORMAT,
   type QueueEntry,
   type SlurmJobRef,
+  TIMEOUT_REASON,
 } from "./queue-status.ts";
 import { JOB_FILES } from "./script.ts";
 import { slurmState } from "./states.ts";
@@ -168,7 +169,7 @@ export class StatusBatcher {
         state: mapped.state,
         raw: mapped.name,
         exitCode: code === undefined || Number.isNaN(code) ? undefined : code,
-        reason: "from sacct",
+        reason: mapped.name === "TIMEOUT" ? `${TIMEOUT_REASON} (from sacct)` : "from sacct",
       });
     }
     return found;

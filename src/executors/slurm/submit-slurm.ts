@@ -3,7 +3,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CommandError, SlipwayError } from "../../errors.ts";
 import { shq, shqJoin } from "../../shell-quote.ts";
 import type { CommandRunner } from "../../transport/command-runner.ts";
-import { gitPackage, type GitPackage } from "./git-package.ts";
+import { packedFor, type CodePackage } from "../../package/code-package.ts";
+import { tarGz } from "../../package/tar-files.ts";
 import { commentTag, type SlurmPlan } from "./plan.ts";
 import { JOB_FILES } from "./script.ts";
 
@@ -12,7 +13,7 @@ import { JOB_FILES } from "./script.ts";
  *
  * @example
  * ```ts
- * const { nativeId, jobDir }: SbatchSubmitted = await submitSlurm(plan, runner, { allowDirty: false, env });
+ * const { nativeId, jobDir }: SbatchSubmitted = await submitSlurm(plan, runner, undefined);
  * ```
  */
 export interface SbatchSubmitted {
@@ -34,20 +35,15 @@ const ATTEMPTS = 3;
  *
  * @example
  * ```ts
- * const { nativeId } = await submitSlurm(plan, runner, { allowDirty: false, env: context.env });
+ * const { nativeId } = await submitSlurm(plan, runner, options.code);
  * ```
  */
 export async function submitSlurm(
   plan: SlurmPlan,
   transport: CommandRunner,
-  options: {
-    readonly allowDirty: boolean;
-    /** The launching machine's environment, for git when the code is packaged. */
-    readonly env: Readonly<Record<string, string | undefined>>;
-  },
+  packed: CodePackage | undefined,
 ): Promise<SbatchSubmitted> {
-  // The code is checked before anything reaches the cluster: a dirty tree is refused here.
-  const code = plan.packageDir === undefined ? undefined : await gitPackage(plan.packageDir, options);
+  const code = plan.code === undefined ? undefined : packedFor(plan.code, packed);
   const jobDir = absolutePath(plan.jobDir, await transport.home());
   await ensureParent(transport, posix.dirname(jobDir));
   await transport.mkdir(jobDir, 0o700);
@@ -75,10 +71,14 @@ export async function submitSlurm(
   }
 }
 
-function shipCode(transport: CommandRunner, jobDir: string, code: GitPackage): Promise<void>[] {
+function shipCode(transport: CommandRunner, jobDir: string, code: CodePackage): Promise<void>[] {
   return [
-    transport.writeFile(`${jobDir}/${JOB_FILES.codeArchive}`, code.tarball, 0o600),
-    transport.writeFile(`${jobDir}/${JOB_FILES.codeSubdir}`, code.subdir, 0o600),
+    transport.writeFile(
+      `${jobDir}/${JOB_FILES.codeArchive}`,
+      tarGz(code.entries, { mtime: code.mtime }),
+      0o600,
+    ),
+    transport.writeFile(`${jobDir}/${JOB_FILES.codeSubdir}`, code.summary.subdir, 0o600),
   ];
 }
 

@@ -32,9 +32,15 @@ describe("resolveProfile defaults", () => {
       workdir: undefined,
       resources: NO_RESOURCES,
       launcher: "none",
+      package: undefined,
+      excludes: [],
+      envFile: undefined,
       executor: "local",
       inheritEnv: true,
       graceSeconds: 10,
+      gpuIds: undefined,
+      retries: 0,
+      time: undefined,
     });
   });
 
@@ -50,8 +56,14 @@ describe("resolveProfile defaults", () => {
       "cpus_per_node = 16",
       'memory = "64G"',
       'launcher = "torchrun"',
+      'package = "git"',
+      'excludes = ["data/", "*.ckpt"]',
+      'env_file = "secrets/.env"',
       "inherit_env = false",
       "grace_seconds = 2.5",
+      'gpu_ids = ["0", 3, "GPU-8932f937", 5]',
+      "retries = 2",
+      'time = "1-00:30"',
     ].join("\n");
     expect(resolve(text, "l")).toStrictEqual({
       name: "l",
@@ -60,9 +72,15 @@ describe("resolveProfile defaults", () => {
       workdir: "/w",
       resources: { nodes: 2, gpusPerNode: 4, nprocPerNode: 2, cpusPerNode: 16, memory: "64G" },
       launcher: "torchrun",
+      package: "git",
+      excludes: ["data/", "*.ckpt"],
+      envFile: { path: "secrets/.env", configFile: FILE, setBy: "l.env_file" },
       executor: "local",
       inheritEnv: false,
       graceSeconds: 2.5,
+      gpuIds: ["0", "3", "GPU-8932f937", "5"],
+      retries: 2,
+      time: "1-00:30",
     });
   });
 
@@ -91,6 +109,8 @@ describe("resolveProfile defaults", () => {
         init: true,
         secrets: "file",
         rm: false,
+        retries: 0,
+        time: undefined,
       },
     ],
     [
@@ -119,7 +139,6 @@ describe("resolveProfile defaults", () => {
         containerMounts: [],
         setup: [],
         retries: 0,
-        package: "none",
       },
     ],
     [
@@ -152,7 +171,7 @@ describe("resolveProfile defaults", () => {
     ],
     [
       "ray",
-      'address = "http://head:8265/"\nmemory = 1024',
+      'address = "http://head:8265/"\nmemory = 1024\nretries = 1\ntime = "90"',
       {
         address: "http://head:8265",
         token: undefined,
@@ -162,7 +181,8 @@ describe("resolveProfile defaults", () => {
         memory: 1024,
         resources: {},
         pip: [],
-        excludes: [],
+        retries: 1,
+        time: "90",
       },
     ],
   ])("puts %s keys with their defaults in settings", (kind, keys, settings) => {
@@ -217,6 +237,33 @@ describe("resolveProfile extends chains", () => {
       '[k]\nexecutor = "kubernetes"\nimage = "i"\nnode_selector = { a = "1", b = "2" }\n[k2]\nextends = "k"\nnode_selector = { c = "3" }';
     const profile = resolve(text, "k2");
     expect(profile.executor === "kubernetes" && profile.settings.nodeSelector).toStrictEqual({ c: "3" });
+  });
+
+  it("inherits env_file, naming the profile that wrote it; a child's own replaces it", () => {
+    const text = `${chain}\nenv_file = "leaf.env"\n[base2]\nextends = "mid"`.replace(
+      'workdir = "/base"',
+      'workdir = "/base"\nenv_file = "${env:ENV_FILE:-.env}"',
+    );
+    expect(resolveProfile(parseConfig(text, FILE), "base2", {}).envFile).toEqual({
+      path: ".env",
+      configFile: FILE,
+      setBy: "base.env_file",
+    });
+    expect(resolveProfile(parseConfig(text, FILE), "leaf", {}).envFile).toEqual({
+      path: "leaf.env",
+      configFile: FILE,
+      setBy: "leaf.env_file",
+    });
+  });
+
+  it("refuses an empty env_file, once resolved too", () => {
+    expect(errorOf(() => resolve('[l]\nexecutor = "local"\nenv_file = ""', "l")).issues).toEqual([
+      { path: "l.env_file", message: "expected a non-empty string" },
+    ]);
+    const config = parseConfig('[l]\nexecutor = "local"\nenv_file = "${env:F}"', FILE);
+    expect(errorOf(() => resolveProfile(config, "l", { F: "" })).issues).toEqual([
+      { path: "l.env_file", message: "expected a non-empty string" },
+    ]);
   });
 });
 
@@ -386,8 +433,11 @@ describe("resolveWandb and listProfiles", () => {
       'notes = "n"',
       'mode = "${env:MODE}"',
       "require_key = true",
+      'env_file = "${env:ENV_FILE}"',
     ].join("\n");
-    expect(resolveWandb(parseConfig(text, FILE), { TAG: "b", MODE: "offline" })).toStrictEqual({
+    expect(
+      resolveWandb(parseConfig(text, FILE), { TAG: "b", MODE: "offline", ENV_FILE: "~/.env" }),
+    ).toStrictEqual({
       project: "llm",
       entity: "team",
       baseUrl: "https://wandb.example",
@@ -398,6 +448,7 @@ describe("resolveWandb and listProfiles", () => {
       notes: "n",
       mode: "offline",
       requireKey: true,
+      envFile: { path: "~/.env", configFile: FILE, setBy: "wandb.env_file" },
     });
   });
 
@@ -413,6 +464,7 @@ describe("resolveWandb and listProfiles", () => {
       notes: undefined,
       mode: undefined,
       requireKey: false,
+      envFile: undefined,
     });
   });
 
@@ -436,5 +488,69 @@ describe("resolveWandb and listProfiles", () => {
       { name: "a", executor: "docker", extends: "b" },
       { name: "c", executor: "local", extends: undefined },
     ]);
+  });
+});
+
+describe("resolveProfile GPUs: local gpu_ids, docker gpus", () => {
+  it.each([
+    ['gpu_ids = ["0", 3]', { gpusPerNode: 2, nprocPerNode: 2 }, ["0", "3"]],
+    ['gpu_ids = ["1"]\ngpus_per_node = 1\nnproc_per_node = 4', { gpusPerNode: 1, nprocPerNode: 4 }, ["1"]],
+    ["gpus_per_node = 2", { gpusPerNode: 2, nprocPerNode: 2 }, undefined],
+  ])("local %s", (lines, resources, gpuIds) => {
+    const profile = resolve(`[l]\nexecutor = "local"\n${lines}`, "l");
+    expect(profile).toMatchObject({ resources, gpuIds });
+  });
+
+  it.each([
+    ['gpus = "all"', { gpusPerNode: 0, nprocPerNode: "gpu" }],
+    ['gpus = "all"\nnproc_per_node = 2', { gpusPerNode: 0, nprocPerNode: 2 }],
+    ['gpus = "all"\ngpus_per_node = 4', { gpusPerNode: 4, nprocPerNode: 4 }],
+    ["gpus = 2", { gpusPerNode: 2, nprocPerNode: 2 }],
+    ['gpus = ["0", "1", "2"]', { gpusPerNode: 3, nprocPerNode: 3 }],
+    ["", { gpusPerNode: 0, nprocPerNode: 1 }],
+  ])("docker %s: torchrun's process count follows the container's GPUs", (lines, resources) => {
+    const profile = resolve(`[d]\nexecutor = "docker"\nimage = "x"\n${lines}`, "d");
+    expect(profile.resources).toMatchObject(resources);
+  });
+
+  it.each([
+    [
+      "a child's gpu_ids win over an inherited gpus_per_node",
+      "gpus_per_node = 0",
+      'gpu_ids = ["3"]',
+      1,
+      ["3"],
+    ],
+    [
+      "a child's gpus_per_node takes the first of inherited gpu_ids",
+      'gpu_ids = ["2", "3"]',
+      "gpus_per_node = 1",
+      1,
+      ["2", "3"],
+    ],
+  ])("%s", (_, parent, child, gpusPerNode, gpuIds) => {
+    const text = `[base]\nexecutor = "local"\n${parent}\n\n[l]\nextends = "base"\n${child}`;
+    expect(resolve(text, "l")).toMatchObject({ resources: { gpusPerNode }, gpuIds });
+  });
+
+  it("refuses gpu_ids and gpus_per_node that disagree, at the key", () => {
+    const error = errorOf(() =>
+      resolve('[l]\nexecutor = "local"\ngpu_ids = ["0", "3"]\ngpus_per_node = 4', "l"),
+    );
+    expect(error.issues).toEqual([
+      {
+        path: "l.gpu_ids",
+        message: "lists 2 GPUs but gpus_per_node = 4; drop gpus_per_node (gpu_ids sets the count)",
+      },
+    ]);
+  });
+
+  it.each([
+    ['["0", "0"]', "l.gpu_ids", "lists the same GPU twice"],
+    ['["0,1"]', "l.gpu_ids[0]", 'expected a GPU index (0, "0") or UUID ("GPU-…"), got "0,1"'],
+    ["[-1]", "l.gpu_ids[0]", 'expected a GPU index (0, "0") or UUID ("GPU-…"), got -1'],
+  ])("refuses gpu_ids = %s", (ids, path, message) => {
+    const error = errorOf(() => parseConfig(`[l]\nexecutor = "local"\ngpu_ids = ${ids}`, FILE));
+    expect(error.issues).toEqual([{ path, message }]);
   });
 });

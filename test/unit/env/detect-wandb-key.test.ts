@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DetectFs } from "../../../src/env/detect-fs.ts";
 import { detectWandbKey, type WandbKeyDetection } from "../../../src/env/detect-wandb-key.ts";
 import { validateApiKey } from "../../../src/env/validate-api-key.ts";
+import { Secret } from "../../../src/secret.ts";
 
 const KEY = randomBytes(20).toString("hex");
 const OTHER_KEY = randomBytes(20).toString("hex");
@@ -383,5 +384,79 @@ describe("detectWandbKey never leaks the key", () => {
         "a printed form holds part of the key",
       ).toBe(false);
     }
+  });
+});
+
+describe("detectWandbKey with an env_file key", () => {
+  const FILE_KEY = randomBytes(20).toString("hex");
+  const envFileKey = { key: new Secret(FILE_KEY), path: "/repo/.env" };
+  const netrc: DetectFs = {
+    readFile: () => netrcBlock("api.wandb.ai", KEY),
+    isDirectory: () => false,
+    exists: (path) => path === "/h/.netrc",
+  };
+  const detect = (env: Record<string, string>, fileKey = envFileKey) =>
+    detectWandbKey({ env, homeDir: "/h", cwd: "/w", fs: netrc, envFileKey: fileKey });
+  const keyOf = (result: WandbKeyDetection): string | undefined =>
+    result.status === "found" && result.kind === "api-key" ? result.key.reveal() : undefined;
+
+  it.each([
+    {
+      name: "beats netrc",
+      env: {},
+      want: { source: "env-file", envFilePath: "/repo/.env", warnings: [] },
+      key: FILE_KEY,
+    },
+    {
+      name: "beats netrc when WANDB_API_KEY is empty",
+      env: { WANDB_API_KEY: "" },
+      want: { source: "env-file", envFilePath: "/repo/.env", warnings: [] },
+      key: FILE_KEY,
+    },
+    {
+      name: "loses to WANDB_API_KEY, with a warning",
+      env: { WANDB_API_KEY: OTHER_KEY },
+      want: {
+        source: "WANDB_API_KEY",
+        warnings: ["the WANDB_API_KEY in /repo/.env is not used: the environment's WANDB_API_KEY wins"],
+      },
+      key: OTHER_KEY,
+    },
+    {
+      name: "loses silently to the same WANDB_API_KEY",
+      env: { WANDB_API_KEY: FILE_KEY },
+      want: { source: "WANDB_API_KEY", warnings: [] },
+      key: FILE_KEY,
+    },
+    {
+      name: "loses to WANDB_IDENTITY_TOKEN_FILE, with a warning",
+      env: { WANDB_IDENTITY_TOKEN_FILE: "/t.jwt" },
+      want: {
+        kind: "identity-token",
+        source: "WANDB_IDENTITY_TOKEN_FILE",
+        warnings: ["the WANDB_API_KEY in /repo/.env is not used: WANDB_IDENTITY_TOKEN_FILE is set"],
+      },
+      key: undefined,
+    },
+  ])("$name", ({ env, want, key }) => {
+    const result = detect(env);
+    expect(result).toMatchObject({ status: "found", ...want });
+    expect(keyOf(result) === key, "not the expected key").toBe(true);
+  });
+
+  it.each([
+    { name: "too short", key: "local-abc", problem: SHAPE },
+    {
+      name: "with a trailing space (quoted)",
+      key: `${FILE_KEY} `,
+      problem: "it has leading or trailing whitespace",
+    },
+  ])("reports an invalid key in the file: $name", ({ key, problem }) => {
+    const result = detect({}, { key: new Secret(key), path: "/repo/.env" });
+    expect(result).toMatchObject({
+      status: "invalid",
+      reason: `the WANDB_API_KEY in /repo/.env is not a valid API key: ${problem}`,
+    });
+    expect(JSON.stringify(result)).not.toContain(FILE_KEY);
   });
 });

@@ -55,6 +55,27 @@ describe("resolveTrackingEnv", () => {
     expect(Object.keys(vars).sort()).toEqual(["WANDB_API_KEY", "WANDB_ENTITY", "WANDB_PROJECT"]);
   });
 
+  it("names the env_file a key came from, in the key summary and in a notice", () => {
+    const tracking = resolveTrackingEnv({
+      settings: WANDB,
+      detection: {
+        status: "found",
+        kind: "api-key",
+        key: new Secret(CANARY_KEY),
+        source: "env-file",
+        envFilePath: "/repo/.env",
+        baseUrl: "https://api.wandb.ai",
+        host: "api.wandb.ai",
+        baseUrlSource: "default",
+        warnings: [],
+      },
+      file,
+    });
+    expect(tracking.key).toEqual({ status: "found", source: "/repo/.env", host: "api.wandb.ai" });
+    expect(tracking.notices).toEqual(["W&B key from /repo/.env"]);
+    expect(plain(tracking.vars)["WANDB_API_KEY"]).toBe(`secret:${CANARY_KEY}`);
+  });
+
   it("falls back to offline with a notice when no key is found", () => {
     const tracking = resolveTrackingEnv({ settings: WANDB, detection: MISSING, file });
     expect(tracking.vars["WANDB_MODE"]).toBe("offline");

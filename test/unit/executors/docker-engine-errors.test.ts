@@ -39,7 +39,14 @@ async function fakeDaemon(
 }
 
 function engineAt(host: string) {
-  return dockerEngine(jobFiles(tempDir()), { containerId: CONTAINER, host, graceSeconds: 1, rm: false });
+  return dockerEngine(jobFiles(tempDir()), {
+    containerId: CONTAINER,
+    host,
+    graceSeconds: 1,
+    rm: false,
+    removeWhenEnded: false,
+    retries: 0,
+  });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -101,6 +108,9 @@ describe("docker check", () => {
     workdir: undefined,
     resources: LOCAL_PROFILE.resources,
     launcher: "none",
+    package: undefined,
+    excludes: [],
+    envFile: undefined,
     executor: "docker",
     settings: dockerSettingsOf({ image: "x:1" }),
   };

@@ -19,7 +19,7 @@ import {
 } from "../../../src/executors/docker/states.ts";
 import { EngineError } from "../../../src/errors.ts";
 import { buildJob } from "../../../src/job/job.ts";
-import { FOUND, LOCAL_PROFILE, WANDB } from "../../helpers/fixtures.ts";
+import { CODE, FOUND, LOCAL_PROFILE, WANDB } from "../../helpers/fixtures.ts";
 import { CANARY_KEY } from "../../helpers/temp-dir.ts";
 
 const golden = join(import.meta.dirname, "..", "..", "golden", "docker-plan.txt");
@@ -31,6 +31,9 @@ const profile: DockerProfile = {
   workdir: LOCAL_PROFILE.workdir,
   resources: LOCAL_PROFILE.resources,
   launcher: LOCAL_PROFILE.launcher,
+  package: undefined,
+  excludes: [],
+  envFile: undefined,
   executor: "docker",
   settings: dockerSettingsOf({
     image: "my-train:latest",
@@ -60,7 +63,7 @@ function makePlan() {
     },
     profile,
     tracking,
-    { cwd: "/work/repo", now: new Date("2026-11-23T10:00:00Z"), random: () => new Uint8Array(6) },
+    { cwd: "/work/repo", now: new Date("2026-11-23T10:00:00Z"), random: () => new Uint8Array(6), code: CODE },
   );
   return planDocker(job, profile, {
     jobDir: "/home/me/.slipway/jobs/sft-smollm-000000",
@@ -192,9 +195,14 @@ describe("docker host, detail and API errors", () => {
     expect(dockerHost(host, env)).toBe(expected);
   });
 
-  it("reads a record written before rm was kept as rm = false", () => {
+  it("reads a record written before rm, retries and time were kept as their defaults", () => {
     const detail = { containerId: "3f2a9c1b7d0e", host: "unix:///var/run/docker.sock", graceSeconds: 10 };
-    expect(dockerDetailSchema.parse(detail)).toEqual({ ...detail, rm: false });
+    expect(dockerDetailSchema.parse(detail)).toEqual({
+      ...detail,
+      rm: false,
+      removeWhenEnded: false,
+      retries: 0,
+    });
     expect(dockerDetailSchema.safeParse({ ...detail, extra: 1 }).success).toBe(false);
   });
 

@@ -6,7 +6,7 @@ import { planLocal } from "../../../src/executors/local/plan.ts";
 import { renderLocal } from "../../../src/executors/local/render.ts";
 import { buildJob } from "../../../src/job/job.ts";
 import { jobFiles } from "../../../src/store/job-files.ts";
-import { FOUND, LOCAL_PROFILE, WANDB } from "../../helpers/fixtures.ts";
+import { CODE, FOUND, LOCAL_PROFILE, WANDB } from "../../helpers/fixtures.ts";
 import { CANARY_KEY } from "../../helpers/temp-dir.ts";
 
 const golden = join(import.meta.dirname, "..", "..", "golden", "local-plan.txt");
@@ -26,7 +26,7 @@ function makePlan() {
     },
     { ...LOCAL_PROFILE, env: { CUDA_VISIBLE_DEVICES: "0" } },
     tracking,
-    { cwd: "/work/repo", now: new Date("2026-11-23T10:00:00Z"), random: () => new Uint8Array(6) },
+    { cwd: "/work/repo", now: new Date("2026-11-23T10:00:00Z"), random: () => new Uint8Array(6), code: CODE },
   );
   return planLocal(job, LOCAL_PROFILE, jobFiles("/home/me/.slipway/jobs/sft-smollm-000000"));
 }

@@ -138,6 +138,9 @@ describe("ray module", () => {
       workdir: undefined,
       resources: LOCAL_PROFILE.resources,
       launcher: LOCAL_PROFILE.launcher,
+      package: undefined,
+      excludes: [],
+      envFile: undefined,
       executor: "ray",
       settings: raySettingsOf({ address: "http://ray:8265", token: "t0ken" }),
     };
@@ -154,7 +157,7 @@ describe("ray module", () => {
       {
         id: ID,
         nativeId: ID,
-        detail: { address, usesToken: true },
+        detail: { address, usesToken: true, retries: 0 },
         files: store.files(ID),
         profile: () => {
           reads += 1;
@@ -175,9 +178,11 @@ describe("ray module", () => {
   });
 
   it("keeps the address and whether a token is used in the detail, never the token", () => {
+    // A record written before retries were kept reads as none.
     expect(rayModule.detail.parse({ address: "http://ray:8265", usesToken: true })).toEqual({
       address: "http://ray:8265",
       usesToken: true,
+      retries: 0,
     });
     expect(
       rayModule.detail.safeParse({ address: "http://ray:8265", usesToken: true, token: "x" }).success,

@@ -5,13 +5,15 @@ import { describe, expect, it } from "vitest";
 import { raySettingsOf } from "../../../src/config/executor-settings.ts";
 import type { RayProfile } from "../../../src/config/types.ts";
 import { resolveTrackingEnv } from "../../../src/env/tracking-env.ts";
-import { globMatcher, packageDirectory } from "../../../src/executors/ray/package-dir.ts";
+import { codePackageForRay } from "../../../src/executors/ray/package-dir.ts";
+import { globMatcher } from "../../../src/package/glob-matcher.ts";
+import { packCode } from "../../../src/package/pack-code.ts";
 import { planRay } from "../../../src/executors/ray/plan.ts";
 import { compareVersions } from "../../../src/executors/ray/ray-client.ts";
 import { renderRay } from "../../../src/executors/ray/render.ts";
 import { rayState } from "../../../src/executors/ray/states.ts";
 import { buildJob } from "../../../src/job/job.ts";
-import { FOUND, LOCAL_PROFILE, WANDB } from "../../helpers/fixtures.ts";
+import { CODE, FOUND, LOCAL_PROFILE, WANDB } from "../../helpers/fixtures.ts";
 import { CANARY_KEY, useTempDirs } from "../../helpers/temp-dir.ts";
 
 const golden = join(import.meta.dirname, "..", "..", "golden", "ray-plan.txt");
@@ -24,6 +26,9 @@ const profile: RayProfile = {
   workdir: LOCAL_PROFILE.workdir,
   resources: LOCAL_PROFILE.resources,
   launcher: LOCAL_PROFILE.launcher,
+  package: undefined,
+  excludes: [],
+  envFile: undefined,
   executor: "ray",
   settings: raySettingsOf({
     address: "http://ray-head:8265/",
@@ -44,7 +49,7 @@ function makePlan() {
     { name: "sft-smollm", command: ["python", "train.py", "--note", "it's"], tracking: { resume: true } },
     profile,
     tracking,
-    { cwd: "/work/repo", now: new Date("2026-11-23T10:00:00Z"), random: () => new Uint8Array(6) },
+    { cwd: "/work/repo", now: new Date("2026-11-23T10:00:00Z"), random: () => new Uint8Array(6), code: CODE },
   );
   return planRay(job, profile);
 }
@@ -103,14 +108,18 @@ describe("ray pieces", () => {
     expect(globMatcher(pattern)(path)).toBe(expected);
   });
 
-  it("packs a directory deterministically into a zip Python can read, excludes applied", () => {
+  it("packs a directory deterministically into a zip Python can read, excludes applied", async () => {
     const dir = tempDir();
     mkdirSync(join(dir, "data"));
     writeFileSync(join(dir, "train.py"), "print('hi')\n");
     writeFileSync(join(dir, "data", "big.bin"), "x");
     writeFileSync(join(dir, "model.ckpt"), "x");
-    const first = packageDirectory(dir, ["data/", "*.ckpt"]);
-    expect(first).toEqual(packageDirectory(dir, ["data/", "*.ckpt"]));
+    const pack = async () =>
+      codePackageForRay(
+        await packCode("dir", dir, { allowDirty: false, excludes: ["data/", "*.ckpt"], env: {} }),
+      );
+    const first = await pack();
+    expect(first).toEqual(await pack());
     expect(first.uri).toMatch(/^gcs:\/\/_ray_pkg_[0-9a-f]{40}\.zip$/);
     expect(first.files).toBe(1);
     writeFileSync(join(dir, "pkg.zip"), first.zip);

@@ -50,6 +50,17 @@ describe("buildJob env precedence: recipe env > profile env > tracking", () => {
     expect(env["HF_HOME"]).toBe("/cache");
   });
 
+  it("makes a copy of a secret-looking variable's value a secret too, in either layer", () => {
+    const env = envOf(
+      { HF_TOKEN: "hf_0123456789", MIRROR: "hf_0123456789", SHORT_KEY: "1", ONE: "1" },
+      { DB_PASSWORD: "pw-0123456789", DSN: "postgres://me:pw-0123456789@db" },
+    );
+    expect(env["MIRROR"]).toBeInstanceOf(Secret);
+    expect(env["DSN"]).toBeInstanceOf(Secret);
+    // Values under 8 characters are not matched by value.
+    expect(env["ONE"]).toBe("1");
+  });
+
   it.each(["slipway_dir", "UID", "SHELLOPTS"])("refuses the reserved name %s", (name) => {
     expect(() => envOf({ [name]: "/elsewhere" }, {})).toThrow(
       `environment variable name "${name}" is reserved`,

@@ -10,7 +10,7 @@ import { MULTI_NODE_ENTRY } from "../../../../src/executors/kubernetes/pod-spec.
 import { renderKubernetes } from "../../../../src/executors/kubernetes/render.ts";
 import { buildJob } from "../../../../src/job/job.ts";
 import type { Recipe } from "../../../../src/job/recipe.ts";
-import { FOUND, LOCAL_PROFILE, WANDB } from "../../../helpers/fixtures.ts";
+import { CODE, FOUND, LOCAL_PROFILE, WANDB } from "../../../helpers/fixtures.ts";
 import { CANARY_KEY } from "../../../helpers/temp-dir.ts";
 
 const goldenDir = join(import.meta.dirname, "..", "..", "..", "golden");
@@ -23,6 +23,9 @@ function profileOf(raw: RawProfileOf<"kubernetes">, resources: Partial<Resources
     workdir: undefined,
     resources: { ...LOCAL_PROFILE.resources, ...resources },
     launcher: "none",
+    package: undefined,
+    excludes: [],
+    envFile: undefined,
     executor: "kubernetes",
     settings: kubernetesSettingsOf({ image: "ghcr.io/acme/train:1.4", ...raw }),
   };
@@ -55,7 +58,7 @@ function plan(profile: KubernetesProfile, recipe: Partial<Recipe> = {}): Kuberne
     },
     profile,
     tracking,
-    { cwd: "/work/repo", now: new Date("2026-11-23T10:00:00Z"), random: () => new Uint8Array(6) },
+    { cwd: "/work/repo", now: new Date("2026-11-23T10:00:00Z"), random: () => new Uint8Array(6), code: CODE },
   );
   return planKubernetes(job, profile);
 }
@@ -152,12 +155,18 @@ describe("kubernetes plan", () => {
       "--node-rank=$(JOB_COMPLETION_INDEX)",
       "--master-addr=sft-smollm-000000-0.slipway-sft-smollm-000000",
       "--master-port=29500",
+      "--no-python",
+      "/bin/sh",
+      "-c",
+      'if [ "$RANK" != 0 ]; then unset WANDB_RESUME WANDB_RUN_ID; fi; exec "$@"',
+      "slipway-rank",
       "python",
+      "-u",
       "train.py",
       "--note",
       "it's",
     ]);
-    // The run id is dropped on every rank but 0 by the entry.
+    // The run id is dropped on every pod but 0 by the entry, and on every rank but 0 by torchrun's wrapper.
     expect(container.env.find((e) => e.name === "SLIPWAY_RANK0_ONLY")?.value).toBe(
       "WANDB_RESUME WANDB_RUN_ID",
     );

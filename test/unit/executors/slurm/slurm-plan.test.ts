@@ -11,7 +11,7 @@ import { renderSlurm } from "../../../../src/executors/slurm/render.ts";
 import { absolutePath } from "../../../../src/executors/slurm/submit-slurm.ts";
 import { buildJob, type JobDependency } from "../../../../src/job/job.ts";
 import type { Recipe } from "../../../../src/job/recipe.ts";
-import { FOUND, LOCAL_PROFILE, WANDB } from "../../../helpers/fixtures.ts";
+import { CODE, FOUND, LOCAL_PROFILE, WANDB } from "../../../helpers/fixtures.ts";
 import { CANARY_KEY, useTempDirs } from "../../../helpers/temp-dir.ts";
 
 const tempDir = useTempDirs();
@@ -27,6 +27,9 @@ const cluster: SlurmProfile = {
   env: { HF_HOME: "/scratch/me/hf" },
   resources: { nodes: 2, gpusPerNode: 8, nprocPerNode: 8, cpusPerNode: undefined, memory: "256G" },
   launcher: "torchrun",
+  package: undefined,
+  excludes: [],
+  envFile: undefined,
   settings: slurmSettingsOf({
     host: "login.example.org",
     user: "me",
@@ -46,7 +49,6 @@ const cluster: SlurmProfile = {
     container_mounts: ["/scratch:/scratch"],
     setup: ["module load cuda/12.4"],
     retries: 2,
-    package: "git",
   }),
 };
 
@@ -97,6 +99,7 @@ function plan(profile = cluster, recipe: Partial<Recipe> = {}, deps: readonly Jo
       now: new Date("2026-11-23T10:00:00Z"),
       random: () => new Uint8Array(6),
       findJob: (id) => deps.find((d) => d.id === id) ?? TRAIN,
+      ...(profile === cluster ? { code: CODE } : {}),
     },
   );
   return planSlurm(job, profile);

@@ -5,6 +5,8 @@ export interface ZipEntry {
   readonly path: string;
   readonly data: Uint8Array;
   readonly mode: number;
+  /** A symbolic link whose target is `data` (Unix type bits in the external attributes). */
+  readonly symlink?: boolean;
 }
 
 // A fixed timestamp (1980-01-01, the earliest DOS date) so the same files always make the same bytes.
@@ -52,7 +54,7 @@ export function zipFiles(entries: readonly ZipEntry[]): Buffer {
     central.writeUInt32LE(compressed.length, 20);
     central.writeUInt32LE(entry.data.length, 24);
     central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(((0o100000 | entry.mode) << 16) >>> 0, 38);
+    central.writeUInt32LE((((entry.symlink === true ? 0o120000 : 0o100000) | entry.mode) << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, compressed);
     centrals.push(central, name);

@@ -1,12 +1,15 @@
 import { copyFile, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
-import { CommandError, SlipwayError } from "../../errors.ts";
+import { CommandError, SlipwayError } from "../errors.ts";
+import type { CodeEntry } from "./code-package.ts";
 
-/** The user's code as `package = "git"` ships it to a Slurm cluster. */
+/** The user's code as `package = "git"` ships it. */
 export interface GitPackage {
-  /** A gzip'd tar of the repository (from its root), as `git archive` writes it. */
-  readonly tarball: Buffer;
+  /** The repository's files (from its root) as the commit, or the dirty snapshot, holds them. */
+  readonly entries: readonly CodeEntry[];
+  /** The commit's time (seconds), given to the archive's files. */
+  readonly mtime: number;
   /** The commit HEAD was at; with `dirty`, the archive is that commit plus the working tree's changes. */
   readonly commit: string;
   /** True when the working tree had uncommitted changes (shipped only with `allowDirty`). */
@@ -24,11 +27,11 @@ const DIRTY_LISTED = 10;
 const MAX_TARBALL_BYTES = 1024 ** 3;
 
 /**
- * Packs the git repository that `dir` is in: `git archive` of HEAD. A dirty working tree (changes, or untracked
+ * Packs the git repository that `dir` is in: the tree of HEAD. A dirty working tree (changes, or untracked
  * files that are not ignored) is refused unless `allowDirty`; then the archive is the working tree as git sees it
  * (tracked files as they are on disk, deleted ones left out, untracked files that `.gitignore` does not exclude).
  * That snapshot is built with a temporary index and object directory, so the user's index and `.git/objects` are
- * never written. The same commit (or the same working tree on the same commit) gives the same bytes.
+ * never written. The same commit (or the same working tree on the same commit) gives the same entries.
  *
  * @example
  * ```ts
@@ -70,7 +73,7 @@ export async function gitPackage(
   const commit = head.stdout.toString().trim();
   const changes = await uncommitted(git, repoRoot);
   if (changes.length === 0)
-    return { ...(await archive(git, repoRoot, commit, {})), commit, dirty: false, repoRoot, subdir };
+    return { ...(await treeEntries(git, repoRoot, commit, {})), commit, dirty: false, repoRoot, subdir };
   if (!options.allowDirty) throw dirtyError(repoRoot, changes);
 
   const scratch = await mkdtemp(join(tmpdir(), "slipway-git-"));
@@ -99,7 +102,7 @@ export async function gitPackage(
     const message = `slipway: working tree on ${commit}`;
     const commitTree = ["commit-tree", "--no-gpg-sign", tree, "-p", commit, "-m", message];
     const snapshot = (await git(repoRoot, commitTree, { env })).stdout.toString().trim();
-    return { ...(await archive(git, repoRoot, snapshot, env)), commit, dirty: true, repoRoot, subdir };
+    return { ...(await treeEntries(git, repoRoot, snapshot, env)), commit, dirty: true, repoRoot, subdir };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -186,19 +189,59 @@ async function scratchEnv(
   };
 }
 
-async function archive(
+/** Every file and symlink of a commit's tree with its mode and bytes; submodules are left out, as git archive does. */
+async function treeEntries(
   git: Git,
   repoRoot: string,
   commit: string,
   env: Record<string, string>,
-): Promise<{ tarball: Buffer; files: number }> {
-  const tarball = (await git(repoRoot, ["archive", "--format=tar.gz", commit], { env })).stdout;
-  const entries = (await git(repoRoot, ["ls-tree", "-r", "-z", commit], { env })).stdout
+): Promise<{ entries: CodeEntry[]; files: number; mtime: number }> {
+  const listing = (await git(repoRoot, ["ls-tree", "-r", "-z", commit], { env })).stdout
     .toString()
     .split("\0");
-  // "<mode> <type> <object>\t<path>"; type "commit" is a submodule, which git archive leaves empty.
-  const files = entries.filter((entry) => entry.split(" ")[1] === "blob").length;
-  return { tarball, files };
+  // "<mode> <type> <object>\t<path>"; type "commit" is a submodule.
+  const blobs = listing.flatMap((line) => {
+    const [meta = "", path = ""] = line.split("\t");
+    const [mode = "", type = "", object = ""] = meta.split(" ");
+    return type === "blob" ? [{ mode, object, path }] : [];
+  });
+  const contents = await catBlobs(
+    git,
+    repoRoot,
+    blobs.map((blob) => blob.object),
+    env,
+  );
+  const entries = blobs.map((blob, i): CodeEntry => {
+    const data = contents[i] ?? Buffer.alloc(0);
+    if (blob.mode === "120000") return { path: blob.path, kind: "symlink", mode: 0o777, data };
+    return { path: blob.path, kind: "file", mode: blob.mode === "100755" ? 0o755 : 0o644, data };
+  });
+  const time = (await git(repoRoot, ["log", "-1", "--format=%ct", commit], { env })).stdout.toString().trim();
+  return { entries, files: entries.length, mtime: Number(time) };
+}
+
+/** The bytes of each object, in order, from one `git cat-file --batch`. */
+async function catBlobs(
+  git: Git,
+  repoRoot: string,
+  objects: readonly string[],
+  env: Record<string, string>,
+): Promise<Buffer[]> {
+  if (objects.length === 0) return [];
+  const out = (await git(repoRoot, ["cat-file", "--batch"], { env, input: `${objects.join("\n")}\n` }))
+    .stdout;
+  const blobs: Buffer[] = [];
+  let at = 0;
+  for (const object of objects) {
+    const newline = out.indexOf(10, at);
+    // "<object> blob <size>\n<bytes>\n"
+    const [, type, size] = out.subarray(at, newline).toString().split(" ");
+    if (type !== "blob") throw new SlipwayError("PACKAGE_FAILED", `git cat-file: ${object} is not a blob`);
+    const start = newline + 1;
+    blobs.push(out.subarray(start, start + Number(size)));
+    at = start + Number(size) + 1;
+  }
+  return blobs;
 }
 
 interface GitResult {
@@ -214,6 +257,8 @@ type LaunchEnv = Readonly<Record<string, string | undefined>>;
 /** Options of one git command: variables added to the launch environment, and whether a failure throws. */
 interface GitOptions {
   readonly env?: Record<string, string>;
+  /** Written to git's standard input. */
+  readonly input?: string;
   readonly check?: boolean;
 }
 
@@ -239,7 +284,7 @@ async function runGit(
     env: { ...Object.fromEntries(defined), ...options.env },
     extendEnv: false,
     encoding: "buffer",
-    stdin: "ignore",
+    ...(options.input === undefined ? { stdin: "ignore" as const } : { input: options.input }),
     reject: false,
     maxBuffer: MAX_TARBALL_BYTES,
   });

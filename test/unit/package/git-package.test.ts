@@ -14,9 +14,10 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SlipwayError } from "../../../../src/errors.ts";
-import { gitPackage } from "../../../../src/executors/slurm/git-package.ts";
-import { useTempDirs } from "../../../helpers/temp-dir.ts";
+import { SlipwayError } from "../../../src/errors.ts";
+import { gitPackage, type GitPackage } from "../../../src/package/git-package.ts";
+import { tarGz } from "../../../src/package/tar-files.ts";
+import { useTempDirs } from "../../helpers/temp-dir.ts";
 
 const tempDir = useTempDirs();
 
@@ -70,6 +71,9 @@ function unpack(tarball: Buffer): Record<string, Entry> {
   }
   return entries;
 }
+
+/** The archive every executor ships (tar.gz, the commit's time on every file). */
+const tarball = (pkg: GitPackage): Buffer => tarGz(pkg.entries, { mtime: pkg.mtime });
 
 const file = (content: string, executable = false): Entry => ({ kind: "file", content, executable });
 
@@ -141,16 +145,16 @@ describe("gitPackage", () => {
       repoRoot: repo,
       subdir: "",
     });
-    expect(unpack(pkg.tarball)).toEqual(COMMITTED);
+    expect(unpack(tarball(pkg))).toEqual(COMMITTED);
     expect(repoState(repo)).toEqual(before);
   });
 
-  it("gives the same bytes for the same commit, with or without allowDirty", async () => {
+  it("gives the same archive bytes for the same commit, with or without allowDirty", async () => {
     const repo = cleanRepo();
     const first = await gitPackage(repo, { allowDirty: false, env: GIT_ENV });
     const second = await gitPackage(repo, { allowDirty: true, env: GIT_ENV });
     expect(second.dirty).toBe(false);
-    expect(second.tarball.equals(first.tarball)).toBe(true);
+    expect(tarball(second).equals(tarball(first))).toBe(true);
   });
 
   it.each([
@@ -161,7 +165,7 @@ describe("gitPackage", () => {
     const pkg = await gitPackage(join(repo, launch), { allowDirty: false, env: GIT_ENV });
     expect(pkg.repoRoot).toBe(repo);
     expect(pkg.subdir).toBe(subdir);
-    expect(unpack(pkg.tarball)).toEqual(COMMITTED);
+    expect(unpack(tarball(pkg))).toEqual(COMMITTED);
   });
 
   it("refuses a dirty working tree, listing the changes", async () => {
@@ -212,7 +216,7 @@ describe("gitPackage", () => {
     expect(pkg).toMatchObject({ commit: before["head"]!.trim(), dirty: true, files: 7, subdir: "" });
     const { "pkg/__init__.py": deleted, ...kept } = COMMITTED;
     expect(deleted).toBeDefined();
-    expect(unpack(pkg.tarball)).toEqual({
+    expect(unpack(tarball(pkg))).toEqual({
       ...kept,
       "notes.txt": file("untracked\n"),
       "pkg/sub/model.py": file("MODEL = 3\n"),
@@ -222,6 +226,6 @@ describe("gitPackage", () => {
     expect(repoState(repo)).toEqual(before);
 
     const again = await gitPackage(repo, { allowDirty: true, env: GIT_ENV });
-    expect(again.tarball.equals(pkg.tarball)).toBe(true);
+    expect(tarball(again).equals(tarball(pkg))).toBe(true);
   });
 });
