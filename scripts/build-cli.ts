@@ -1,15 +1,16 @@
 // `node scripts/build-cli.ts` (the second half of `npm run build`): bundles the CLI with esbuild into dist/bin/, which
 // bin/slipway runs. `npm test` keeps testing the sources.
 //
-// Two files. dist/bin/slipway.js is src/cli.ts itself (the Node version check, then the compile cache), importing
-// dist/bin/cli.cjs: the CLI and its libraries as one CommonJS file. One file is read, resolved and (after the first
+// Two files. dist/bin/slipway.js is src/cli.ts itself (the Node version check, then the compile cache), requiring
+// dist/bin/cli.cjs: the CLI and its libraries as one CommonJS file. The entry is CommonJS too (dist/bin/package.json
+// says so): a CommonJS main skips setting up Node's ESM loader, ~3 ms of every start. One file is read, resolved and (after the first
 // run) taken from Node's compile cache, instead of ~100 modules. CommonJS rather than ESM because esbuild keeps every
 // module of a CommonJS bundle lazy, so a command still runs only its own code, and because `require("node:…")` leaves
 // Node's lazily loaded built-ins alone, where an ESM import of a built-in loads every one of them that the module
 // exports (node:util alone pulls in worker_threads and the readline interface): a dry run peaks ~8 MiB lower.
 // The engine clients (dockerode, ssh2, the Kubernetes client, ws, execa) stay in node_modules, loaded when an
 // executor needs them.
-import { rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build, type Plugin } from "esbuild";
 
@@ -21,18 +22,33 @@ export const CLI_OUTDIR = join(import.meta.dirname, "..", "dist", "bin");
 
 const src = join(import.meta.dirname, "..", "src");
 
-// src/cli.ts imports ./cli/main.ts; in the bundle that is the CommonJS file built beside it, loaded with require:
-// import() of CommonJS would first scan all of its 350 kB for export names.
+// src/cli.ts imports ./cli/main.ts; in the bundle that is the CommonJS file built beside it, loaded with require
+// (`dynamic-import: false` below): import() of CommonJS would first scan all of its 350 kB for export names.
 const mainFromBundle: Plugin = {
   name: "main-from-bundle",
   setup(b) {
-    b.onResolve({ filter: /^\.\/cli\/main\.ts$/ }, () => ({ path: "main", namespace: "bundle" }));
-    b.onLoad({ filter: /.*/, namespace: "bundle" }, () => ({
-      contents:
-        'import { createRequire } from "node:module";\n' +
-        'export const { main } = createRequire(import.meta.url)("./cli.cjs");\n',
-      loader: "js",
-    }));
+    b.onResolve({ filter: /^\.\/cli\/main\.ts$/ }, () => ({ path: "./cli.cjs", external: true }));
+  },
+};
+
+// commander imports node:child_process (which loads net, dgram and the stream modules) for executable subcommands,
+// which slipway has none of: loaded on first use instead, it costs `--help` nothing.
+const COMMANDER_CHILD_PROCESS = "import childProcess from 'node:child_process';";
+const lazyCommanderChildProcess: Plugin = {
+  name: "lazy-commander-child-process",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, "utf8");
+      if (!source.includes(COMMANDER_CHILD_PROCESS))
+        throw new Error(`build-cli: ${path} no longer has the child_process import this build replaces`);
+      return {
+        contents: source.replace(
+          COMMANDER_CHILD_PROCESS,
+          "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+        ),
+        loader: "js",
+      };
+    });
   },
 };
 
@@ -46,6 +62,8 @@ const mainFromBundle: Plugin = {
  */
 export async function buildCli(outdir: string = CLI_OUTDIR): Promise<string> {
   rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  writeFileSync(join(outdir, "package.json"), '{ "type": "commonjs" }\n');
   const common = {
     bundle: true,
     platform: "node",
@@ -60,12 +78,14 @@ export async function buildCli(outdir: string = CLI_OUTDIR): Promise<string> {
     outfile: join(outdir, "cli.cjs"),
     format: "cjs",
     external: [...EXTERNAL_PACKAGES],
+    plugins: [lazyCommanderChildProcess],
   });
   await build({
     ...common,
     entryPoints: [join(src, "cli.ts")],
     outfile: join(outdir, "slipway.js"),
-    format: "esm",
+    format: "cjs",
+    supported: { "dynamic-import": false },
     plugins: [mainFromBundle],
   });
   return join(outdir, "slipway.js");

@@ -19,7 +19,7 @@ if (!(major >= 24 || (major === 22 && minor >= 19))) {
 // NODE_DISABLE_COMPILE_CACHE=1 turns it off): every start after the first skips most of its compile work.
 module.enableCompileCache();
 
-const { main } = await import("./cli/main.ts");
+// A promise chain, not a top-level await: the bundle makes this file CommonJS (scripts/build-cli.ts says why).
 // Exit as soon as the command is done: an engine client may keep an idle keep-alive socket open. Output to pipes,
 // files and terminals is written synchronously on POSIX, so nothing is lost.
-process.exit(await main(process.argv));
+void import("./cli/main.ts").then(async ({ main }) => process.exit(await main(process.argv)));

@@ -1,28 +1,11 @@
 import * as z from "zod";
 import { commonShape, executorField } from "./common-profile-schema.ts";
 import { choice, formatted, int, nonEmptyStr, str } from "./fields.ts";
+import { isSlurmTime } from "./slurm-time.ts";
 
-/**
- * Whether `value` is a Slurm `--time`: `MM`, `MM:SS`, `HH:MM:SS`, `D-HH`, `D-HH:MM` or `D-HH:MM:SS`.
- *
- * @example
- * ```ts
- * isSlurmTime("1-12:00"); // true
- * isSlurmTime("2h"); // false
- * ```
- */
-export function isSlurmTime(value: string): boolean {
-  const match = /^(?:(\d+)-)?(\d+)(?::(\d{1,2}))?(?::(\d{1,2}))?$/.exec(value);
-  if (match === null) return false;
-  const [, days, first, second, third] = match;
-  const below = (n: string | undefined, limit: number) => n === undefined || Number(n) < limit;
-  // With days the first field is hours; without, `A:B:C` is hours and `A:B` is minutes, and only `A` is unbounded.
-  if (days !== undefined)
-    return (
-      first !== undefined && first.length <= 2 && below(first, 24) && below(second, 60) && below(third, 60)
-    );
-  return below(second, 60) && below(third, 60);
-}
+// Here too for the modules that import it from here; slurm-time.ts holds it so that the CLI's option parsers do not
+// load zod.
+export { isSlurmTime };
 
 /** A `slurm` profile as written. */
 export function slurmProfileSchema() {

@@ -1,4 +1,26 @@
 /**
+ * Whether `value` is a Slurm `--time`: `MM`, `MM:SS`, `HH:MM:SS`, `D-HH`, `D-HH:MM` or `D-HH:MM:SS`.
+ *
+ * @example
+ * ```ts
+ * isSlurmTime("1-12:00"); // true
+ * isSlurmTime("2h"); // false
+ * ```
+ */
+export function isSlurmTime(value: string): boolean {
+  const match = /^(?:(\d+)-)?(\d+)(?::(\d{1,2}))?(?::(\d{1,2}))?$/.exec(value);
+  if (match === null) return false;
+  const [, days, first, second, third] = match;
+  const below = (n: string | undefined, limit: number) => n === undefined || Number(n) < limit;
+  // With days the first field is hours; without, `A:B:C` is hours and `A:B` is minutes, and only `A` is unbounded.
+  if (days !== undefined)
+    return (
+      first !== undefined && first.length <= 2 && below(first, 24) && below(second, 60) && below(third, 60)
+    );
+  return below(second, 60) && below(third, 60);
+}
+
+/**
  * Seconds in a time limit written as Slurm writes `--time` (`MM`, `MM:SS`, `HH:MM:SS`, `D-HH`, `D-HH:MM`,
  * `D-HH:MM:SS`); the value must already pass `isSlurmTime`. Other executors take the same format, so one profile
  * style reads the same everywhere.

@@ -1,4 +1,5 @@
 import { isSecret, type Secret } from "../secret.ts";
+import { compareEnvNames } from "./compare-env-names.ts";
 import type { Job } from "./job.ts";
 
 /**
@@ -15,7 +16,9 @@ export function splitEnv(job: Job): {
   readonly plain: Readonly<Record<string, string>>;
   readonly secrets: Readonly<Record<string, Secret>>;
 } {
-  const entries = Object.entries({ ...job.env, ...job.rankZeroEnv }).sort(([a], [b]) => a.localeCompare(b));
+  const entries = Object.entries({ ...job.env, ...job.rankZeroEnv }).sort(([a], [b]) =>
+    compareEnvNames(a, b),
+  );
   return {
     plain: Object.fromEntries(entries.filter((entry): entry is [string, string] => !isSecret(entry[1]))),
     secrets: Object.fromEntries(entries.filter((entry): entry is [string, Secret] => isSecret(entry[1]))),

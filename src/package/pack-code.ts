@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { SlipwayError } from "../errors.ts";
 import type { CodeEntry, CodePackage } from "./code-package.ts";
 import { gitPackage } from "./git-package.ts";
@@ -71,11 +71,23 @@ export async function packCode(mode: "git" | "dir", dir: string, options: PackOp
  * ```
  */
 export function isGitWorkTree(dir: string, env: Readonly<Record<string, string | undefined>>): boolean {
+  // With no .git in `dir` or above it (and no GIT_DIR or GIT_WORK_TREE to say otherwise) git would answer no: saying
+  // so without starting git spares a dry run a few ms.
+  if (env["GIT_DIR"] === undefined && env["GIT_WORK_TREE"] === undefined && !hasGitAbove(resolve(dir)))
+    return false;
   const result = spawnSync("git", ["-C", dir, "rev-parse", "--is-inside-work-tree"], {
     encoding: "utf8",
     env: definedEnv(env),
   });
   return result.status === 0 && result.stdout.trim() === "true";
+}
+
+/** Whether `dir` or a directory above it holds a `.git` (a repository, or the file of a linked work tree). */
+function hasGitAbove(dir: string): boolean {
+  for (let current = dir; ; current = dirname(current)) {
+    if (existsSync(join(current, ".git"))) return true;
+    if (dirname(current) === current) return false;
+  }
 }
 
 function totals(entries: readonly CodeEntry[]): { files: number; bytes: number; hash: string } {

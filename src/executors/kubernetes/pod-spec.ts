@@ -1,4 +1,5 @@
 import type { KubernetesSettings } from "../../config/types.ts";
+import { compareEnvNames } from "../../job/compare-env-names.ts";
 import type { Job } from "../../job/job.ts";
 import { sizeInBytes } from "../size-in-bytes.ts";
 import { singleNodeOptions, torchrunArgs } from "../torchrun-command.ts";
@@ -159,7 +160,7 @@ export function podSpec(job: Job, settings: KubernetesSettings, env: PodEnv): Re
         ...(workingDir === undefined ? {} : { workingDir }),
         env: [
           ...Object.entries(plain)
-            .sort(([a], [b]) => a.localeCompare(b))
+            .sort(([a], [b]) => compareEnvNames(a, b))
             .map(([name, value]) => ({ name, value })),
           ...(env.secretName === undefined
             ? []

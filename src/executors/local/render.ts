@@ -1,3 +1,4 @@
+import { compareEnvNames } from "../../job/compare-env-names.ts";
 import { describeCode } from "../../package/code-package.ts";
 import { shq, shqJoin } from "../../shell-quote.ts";
 import type { LocalPlan } from "./plan.ts";
@@ -14,7 +15,7 @@ import { NOT_INHERITED } from "./plan.ts";
  */
 export function renderLocal(plan: LocalPlan): string {
   const env = Object.entries(plan.env)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => compareEnvNames(a, b))
     .map(([name, value]) => `    ${name}=${typeof value === "string" ? shq(value) : String(value)}`);
   const inherit = plan.inheritEnv
     ? `the launching shell's environment, without ${NOT_INHERITED.join(", ")}, plus:`
