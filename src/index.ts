@@ -10,6 +10,10 @@
  * @packageDocumentation
  */
 export { launch, dryRun, type LaunchOptions, type LaunchedJob, type DryRun } from "./launch.ts";
+export { launchSweep, dryRunSweep, type LaunchedSweep, type SweepDryRun } from "./launch-sweep.ts";
+export { expandSweep, type Sweep, type Combination } from "./sweep/expand-sweep.ts";
+export { parseSweepSpec, type SweepValues } from "./sweep/sweep-spec.ts";
+export type { SweepRecord } from "./sweep/sweep-record.ts";
 export { buildExecutor, type BuildExecutorOptions } from "./build-executor.ts";
 export { getJob, listJobs, type JobSummary, type ListJobsOptions } from "./jobs.ts";
 export type { ProfileChoice } from "./select-profile.ts";

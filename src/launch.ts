@@ -4,7 +4,7 @@ import { checkCapabilities } from "./executors/check-capabilities.ts";
 import type { Executor } from "./executors/executor-module.ts";
 import { submitJob } from "./executors/submit-job.ts";
 import type { JobHandle, Plan } from "./executors/types.ts";
-import { buildJob, type Job, type JobDependency } from "./job/job.ts";
+import { buildJob, type BuildJobContext, type Job, type JobDependency } from "./job/job.ts";
 import type { CodePackage } from "./package/code-package.ts";
 import { choosePackage } from "./package/choose-package.ts";
 import { packCode } from "./package/pack-code.ts";
@@ -116,6 +116,27 @@ async function prepare(
   options: LaunchOptions,
   runtime: Runtime,
 ): Promise<{ executor: Executor; job: Job; plan: Plan; code: CodePackage | undefined }> {
+  const { executor, code, context } = await setUpLaunch(recipe, options, runtime);
+  const job = buildJob(recipe, executor.profile, executor.tracking, context);
+  checkCapabilities(job, executor.capabilities);
+  return { executor, job, plan: executor.plan(job), code };
+}
+
+/**
+ * The part of a launch shared by every job of a sweep: the executor (its notices shown), the code packed once, and
+ * what {@link buildJob} needs to build a job with them.
+ *
+ * @example
+ * ```ts
+ * const { executor, context } = await setUpLaunch(recipe, options, runtimeOf(options));
+ * const job = buildJob(recipe, executor.profile, executor.tracking, context);
+ * ```
+ */
+export async function setUpLaunch(
+  recipe: Recipe,
+  options: LaunchOptions,
+  runtime: Runtime,
+): Promise<{ executor: Executor; code: CodePackage | undefined; context: BuildJobContext }> {
   const executor = await buildExecutor(options.profile, { ...options, connections: runtime.connections });
   const notify = options.onNotice ?? ((message: string) => process.stderr.write(`slipway: ${message}\n`));
   const { store } = runtime;
@@ -138,14 +159,13 @@ async function prepare(
           env: runtime.env,
           ...(choice.namedBy === undefined ? {} : { namedBy: choice.namedBy }),
         });
-  const job = buildJob(recipe, profile, executor.tracking, {
+  const context: BuildJobContext = {
     cwd: runtime.cwd,
     now: new Date(),
     findJob: (idOrPrefix) => dependencyOf(store.read(store.resolve(idOrPrefix))),
     ...(code === undefined ? {} : { code: code.summary }),
-  });
-  checkCapabilities(job, executor.capabilities);
-  return { executor, job, plan: executor.plan(job), code };
+  };
+  return { executor, code, context };
 }
 
 function dependencyOf(record: JobRecord): JobDependency {

@@ -12,6 +12,7 @@ import { collect, count, oneOf, timeLimit } from "./option-parsers.ts";
 import { usageErrorOf } from "./usage-error.ts";
 
 const LAUNCHER_NAMES = ["none", "torchrun"] as const;
+const SWEEP_MODES = ["grid", "random"] as const;
 
 /** Commander's parse error, with the command it was parsing (for the hint). */
 class ParseFailure extends Error {
@@ -86,6 +87,21 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
       "--no-fail-fast",
       "keep waiting for a job whose pending reason cannot resolve (default: cancel it)",
     )
+    .option(
+      "--sweep <name=values>",
+      "sweep a {name} placeholder over a,b,c or a range lo..hi / log:lo..hi (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .addOption(
+      new Option("--sweep-mode <mode>", "grid (every combination) or random (--samples draws)").choices(
+        SWEEP_MODES,
+      ),
+    )
+    .option("--samples <n>", "with --sweep-mode random: how many combinations", count("--samples", 1))
+    .option("--seed <n>", "with --sweep-mode random: the seed of the draws (default 0)", count("--seed", 0))
+    .option("--max-parallel <k>", "a sweep runs at most k jobs at once (Slurm)", count("--max-parallel", 1))
+    .option("--yes", "launch a sweep of more than 10,000 combinations")
     .passThroughOptions()
     .action(async (command, options) => {
       checkLaunchFlags(command, options, {

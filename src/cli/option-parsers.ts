@@ -1,6 +1,5 @@
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import { isSlurmTime } from "../config/slurm-profile-schema.ts";
-import { TIME_LIMIT_EXPECTED } from "../config/slurm-time.ts";
+import { isSlurmTime, TIME_LIMIT_EXPECTED } from "../config/slurm-time.ts";
 import { closest, UsageError } from "./usage-error.ts";
 
 /** For a repeatable option: collects its values. */

@@ -15,6 +15,7 @@ export const FEATURE_ROWS: readonly (readonly [Feature, string])[] = [
   ["reattach", "reattach from another process"],
   ["array", "job arrays"],
   ["dependencies", "`dependsOn`"],
+  ["sweep-throttle", "sweep `--max-parallel`"],
 ];
 
 /**

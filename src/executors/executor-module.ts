@@ -183,6 +183,11 @@ export interface JobEngine {
   entries?(options: LogOptions, isDone: () => Promise<boolean>): AsyncIterable<LogEntry>;
   /** Frees what a finished job holds on the engine, saving its logs first; absent when there is nothing to free. */
   cleanup?(save: LogSaver): Promise<CleanupResult>;
+  /**
+   * Each task of a job array, by index, in one query of the engine (a sweep's `status` lists them); absent where
+   * the engine runs no arrays.
+   */
+  tasks?(): Promise<ReadonlyMap<number, JobStatus>>;
   /** Resolves when the job may have changed, or after `ms` at most (default: a plain sleep of `ms`). */
   changed?(ms: number, signal: AbortSignal | undefined): Promise<void>;
   readonly poll: PollPolicy;

@@ -114,7 +114,8 @@ export type Feature =
   | "dependencies"
   | "retries"
   | "time-limit"
-  | "env-file";
+  | "env-file"
+  | "sweep-throttle";
 
 /**
  * What an executor can do, as data: each unsupported feature maps to a human reason.

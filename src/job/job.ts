@@ -69,6 +69,26 @@ export interface Job {
    * runs (`package = "none"`). The command runs in `code.subdir` of the shipped tree unless `workdir` says otherwise.
    */
   readonly code: ShippedCode | undefined;
+  /**
+   * For a sweep launched as one array job (Slurm): each array task's command and the variables that differ between
+   * tasks, by task index. `command` and `env` are then task 0's.
+   */
+  readonly sweep?: SweepTasks | undefined;
+}
+
+/**
+ * The per-task part of a sweep run as one array job: task `i` runs `tasks[i].command` with `tasks[i].env` set.
+ *
+ * @example
+ * ```ts
+ * const sweep: SweepTasks = { tasks: [{ command: ["python", "train.py", "--lr", "1e-4"], env: { WANDB_NAME: "sft-lr=1e-4" } }] };
+ * ```
+ */
+export interface SweepTasks {
+  readonly tasks: readonly {
+    readonly command: readonly string[];
+    readonly env: Readonly<Record<string, string>>;
+  }[];
 }
 
 /**
@@ -100,6 +120,8 @@ export interface BuildJobContext {
   readonly findJob?: (idOrPrefix: string) => JobDependency;
   /** What the launch ships (packed before the job is built, since packing reads the disk). */
   readonly code?: ShippedCode;
+  /** The job's id when it is decided elsewhere (a sweep's array job takes the sweep id); default: a new one. */
+  readonly id?: string;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -120,7 +142,7 @@ export function buildJob(
   context: BuildJobContext,
 ): Job {
   const command = commandOf(recipe);
-  const id = newJobId(recipe.name, context.random);
+  const id = context.id ?? newJobId(recipe.name, context.random);
   const trackingEnv = jobTrackingEnv(tracking, recipe.tracking, id);
   const env: Record<string, string | Secret> = { ...trackingEnv.vars };
   // A plain value that holds a secret (the key copied under another name, `Bearer <key>`) is a secret too.

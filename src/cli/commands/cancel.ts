@@ -1,9 +1,15 @@
 import { TERMINAL_STATES } from "../../job/job-state.ts";
 import { getJob } from "../../jobs.ts";
+import { runtimeOf } from "../../runtime.ts";
+import { findSweep } from "../../sweep/sweep-store.ts";
 import { printJson, say } from "../output.ts";
+import { runSweepCancel } from "./sweep-cancel.ts";
 
 /** `slipway cancel <id>`: idempotent; cancelling a finished job says so and succeeds. */
 export async function runCancel(id: string, flags: { readonly json?: true } = {}): Promise<number> {
+  const runtime = runtimeOf();
+  const sweep = findSweep(runtime.store, id);
+  if (sweep !== undefined) return runSweepCancel(sweep, runtime, flags);
   const job = await getJob(id);
   const before = await job.status();
   if (TERMINAL_STATES.has(before.state)) {

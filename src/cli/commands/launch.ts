@@ -32,6 +32,13 @@ export interface LaunchFlags {
   readonly json?: true;
   /** Cancel a foreground job whose pending reason cannot resolve by waiting (default on; `--no-fail-fast`). */
   readonly failFast?: boolean;
+  /** `--sweep name=values` specs: launch a sweep instead of one job. */
+  readonly sweep?: readonly string[];
+  readonly sweepMode?: "grid" | "random";
+  readonly samples?: number;
+  readonly seed?: number;
+  readonly maxParallel?: number;
+  readonly yes?: true;
 }
 
 /** `slipway launch`: returns the job's exit code when it runs in the foreground. */
@@ -67,6 +74,10 @@ export async function runLaunch(command: readonly string[], flags: LaunchFlags):
       say(paint("yellow", message, process.stderr));
     },
   };
+  if ((flags.sweep ?? []).length > 0 || sweepOnly(flags) !== undefined) {
+    const { runSweepLaunch } = await import("./launch-sweep.ts");
+    return runSweepLaunch(recipe, options, flags);
+  }
   if (flags.dryRun === true) {
     const result = await dryRun(recipe, options);
     if (flags.json === true) printJson({ job: result.job, plan: result.plan });
@@ -218,6 +229,15 @@ export function exitCodeOf(status: JobStatus): number {
   if (status.state === "succeeded") return 0;
   if (status.state === "cancelled") return 130;
   return status.exitCode !== undefined && status.exitCode !== 0 ? status.exitCode : 1;
+}
+
+/** The first sweep-only flag given, if any. */
+export function sweepOnly(flags: LaunchFlags): string | undefined {
+  if (flags.sweepMode !== undefined) return "--sweep-mode";
+  if (flags.samples !== undefined) return "--samples";
+  if (flags.seed !== undefined) return "--seed";
+  if (flags.maxParallel !== undefined) return "--max-parallel";
+  return flags.yes === true ? "--yes" : undefined;
 }
 
 /** `python train.py --lr 3e-4` → `train`; `./run.sh` → `run`; `nvidia-smi` → `nvidia-smi`. */

@@ -1,12 +1,16 @@
 import { attachJob } from "../../executors/registry.ts";
 import { runtimeOf } from "../../runtime.ts";
+import { findSweep } from "../../sweep/sweep-store.ts";
 import { age, paint, printJson } from "../output.ts";
 import { nativeLabel } from "./native-label.ts";
 import { stateColour } from "./state-colour.ts";
+import { runSweepStatus } from "./sweep-status.ts";
 
 /** `slipway status [id]` */
 export async function runStatus(id: string | undefined, flags: { readonly json?: true }): Promise<number> {
   const runtime = runtimeOf();
+  const sweep = findSweep(runtime.store, id);
+  if (sweep !== undefined) return runSweepStatus(sweep, runtime, flags);
   const handle = attachJob(runtime.store.read(runtime.store.resolve(id)), runtime);
   const status = await handle.status();
   const { record } = handle;

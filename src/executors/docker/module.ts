@@ -14,6 +14,8 @@ import { startContainer } from "./submit-docker.ts";
 /** What the docker executor cannot do, and why. */
 export const DOCKER_CAPABILITIES: Capabilities = {
   unsupported: {
+    "sweep-throttle":
+      "--max-parallel needs a scheduler that holds jobs back; here every job of a sweep starts at once and nothing stays behind to start the next one (on Slurm a sweep is an array job, throttled by %K)",
     "multi-node":
       "a container runs on one machine; use a slurm, kubernetes or ray profile for more than one node",
     array: "job arrays are a Slurm feature; launch one job per index instead",

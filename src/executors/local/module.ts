@@ -16,6 +16,8 @@ import { writeTree } from "../../package/write-tree.ts";
 /** What the local executor cannot do, and why. */
 export const LOCAL_CAPABILITIES: Capabilities = {
   unsupported: {
+    "sweep-throttle":
+      "--max-parallel needs a scheduler that holds jobs back; here every job of a sweep starts at once and nothing stays behind to start the next one (on Slurm a sweep is an array job, throttled by %K)",
     "multi-node":
       "it runs on this machine only; use a slurm, kubernetes or ray profile for more than one node",
     "container-image": "it runs processes on this machine, not containers; use a docker profile for an image",

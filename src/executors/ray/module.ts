@@ -21,6 +21,8 @@ import { submitRay } from "./submit-ray.ts";
 /** What the ray executor cannot do, and why. */
 export const RAY_CAPABILITIES: Capabilities = {
   unsupported: {
+    "sweep-throttle":
+      "--max-parallel needs a scheduler that holds jobs back; here every job of a sweep starts at once and nothing stays behind to start the next one (on Slurm a sweep is an array job, throttled by %K)",
     "multi-node":
       "a Ray job's entrypoint runs on one node and spreads work with Ray itself; ask Ray for resources instead",
     torchrun: 'launcher = "torchrun" does not apply to Ray; use Ray Train from the entrypoint',

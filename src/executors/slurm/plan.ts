@@ -8,6 +8,7 @@ import { torchrunArgs } from "../torchrun-command.ts";
 import type { Plan } from "../types.ts";
 import { arrayIndices } from "./array-spec.ts";
 import { JOB_FILES, sbatchScript } from "./script.ts";
+import { sweepParams } from "./sweep-params.ts";
 import { targetLabel } from "./target-label.ts";
 
 /**
@@ -38,6 +39,8 @@ export interface SlurmPlan extends Plan {
   readonly runsIn: string;
   /** Array task indices, or `undefined` for a single job. */
   readonly arrayIndices: readonly number[] | undefined;
+  /** A sweep's parameter file (`sweep.params`, shipped beside the script; no secret in it), else `undefined`. */
+  readonly sweepParams: string | undefined;
 }
 
 /**
@@ -87,8 +90,8 @@ export function planSlurm(job: Job, profile: SlurmProfile): SlurmPlan {
           : undefined,
     srun,
     // Each rank, not only each node, drops rank 0's variables under torchrun; a Python script loses its interpreter.
-    command:
-      job.launcher === "torchrun" ? torchrunArgs(job.command, Object.keys(job.rankZeroEnv)) : job.command,
+    command: job.sweep === undefined ? commandOf(job, job.command) : [],
+    sweep: job.sweep !== undefined,
     torchrun:
       job.launcher === "torchrun"
         ? { nodes: job.resources.nodes, nprocPerNode: job.resources.nprocPerNode }
@@ -119,7 +122,17 @@ export function planSlurm(job: Job, profile: SlurmProfile): SlurmPlan {
         ? `${jobDir} (the job directory)`
         : `${jobDir}/${JOB_FILES.code}${job.code.subdir === "" ? "" : `/${job.code.subdir}`}`),
     arrayIndices: indices,
+    sweepParams:
+      job.sweep === undefined
+        ? undefined
+        : sweepParams({
+            tasks: job.sweep.tasks.map((task) => ({ command: commandOf(job, task.command), env: task.env })),
+          }),
   };
+}
+
+function commandOf(job: Job, command: readonly string[]): readonly string[] {
+  return job.launcher === "torchrun" ? torchrunArgs(command, Object.keys(job.rankZeroEnv)) : command;
 }
 
 /** The `#SBATCH` options: identity and logs first, then resources, placement and the user's own. */

@@ -111,6 +111,38 @@ function taskStatus(entry: QueueEntry | undefined, exitCode: number | undefined)
 }
 
 /**
+ * Each array task's status from one squeue listing and the exit codes in the job directory, by task index; a task
+ * still inside a pending block (`123_[2-15%4]`) is pending, one neither source knows is `unknown`.
+ *
+ * @example
+ * ```ts
+ * taskStatuses({ nativeId: "42", jobDir: "/j/a", arrayIndices: [0, 1] }, parseQueue("42_0|RUNNING|None"), new Map());
+ * // Map { 0 => { state: "running", … }, 1 => { state: "unknown", … } }
+ * ```
+ */
+export function taskStatuses(
+  ref: SlurmJobRef,
+  queue: ReadonlyMap<string, QueueEntry>,
+  exitCodes: ReadonlyMap<string, number>,
+): Map<number, JobStatus> {
+  const pendingBlock = [...queue.keys()].some((id) => id.startsWith(`${ref.nativeId}_[`));
+  return new Map(
+    (ref.arrayIndices ?? []).map((index) => [
+      index,
+      taskStatus(queue.get(`${ref.nativeId}_${index}`), exitCodes.get(`${ref.jobDir}/exit-code-${index}`)) ??
+        (pendingBlock
+          ? { state: "pending", raw: "PENDING", exitCode: undefined, reason: "waiting in the array's queue" }
+          : {
+              state: "unknown",
+              raw: "",
+              exitCode: undefined,
+              reason: "neither squeue nor the job directory knows this task",
+            }),
+    ]),
+  );
+}
+
+/**
  * A tracked job's status from one batched squeue listing and the exit codes found in job directories; for an array,
  * the tasks' states combined (running if any runs, pending if any waits, else failed if any failed, cancelled if
  * any was cancelled, else succeeded). `undefined` when neither source knows the job (it left slurmctld's memory

@@ -33,5 +33,8 @@ export function renderSlurm(plan: SlurmPlan): string {
     `  submit:   cd ${dir} && ${shqJoin(plan.submit)}`,
     `  --- ${JOB_FILES.script} ---`,
     plan.script.trimEnd(),
+    ...(plan.sweepParams === undefined
+      ? []
+      : [`  --- ${JOB_FILES.sweepParams} ---`, plan.sweepParams.trimEnd()]),
   ].join("\n");
 }

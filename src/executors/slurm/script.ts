@@ -8,6 +8,8 @@ export const JOB_FILES = {
   codeArchive: "code.tar.gz",
   /** The launch directory relative to the repository root, written at submit (git finds the root). */
   codeSubdir: "code.subdir",
+  /** A sweep's combinations, one `case` per array task (no secret in it). */
+  sweepParams: "sweep.params",
   submitted: ".submitted",
 } as const;
 
@@ -33,6 +35,8 @@ export interface ScriptInput {
   readonly retries: number;
   /** Number of array tasks, or `undefined` for a single job. */
   readonly arrayTasks: number | undefined;
+  /** A sweep: each task's argv and varying variables come from the parameter file, not from `command`. */
+  readonly sweep?: boolean;
 }
 
 /**
@@ -58,6 +62,7 @@ export function sbatchScript(input: ScriptInput): string {
     ...(input.hasSecrets ? readSecrets() : []),
     "export SLURM_EXPORT_ENV=ALL",
     ...Object.entries(input.env).map(([name, value]) => `export ${name}=${shq(value)}`),
+    ...(input.sweep === true ? [`. "$slipway_dir/${JOB_FILES.sweepParams}" || exit 1`] : []),
     ...workdirLines(input),
     ...input.setup,
     ...stepLines(input),
@@ -132,7 +137,9 @@ function stepLines(input: ScriptInput): string[] {
   }
   const run =
     inner.length === 0 ? input.command : ["bash", "-c", inner.join("; "), "slipway-step", ...input.command];
+  // A sweep's argv is the task's own, set by the parameter file.
+  const argv = input.sweep === true ? ' "${slipway_argv[@]}"' : "";
   // In the background and waited for, so a cancel's SIGTERM reaches the trap at once.
-  lines.push(`srun ${shqJoin([...input.srun, ...run])} &`, "wait $!");
+  lines.push(`srun ${shqJoin([...input.srun, ...run])}${argv} &`, "wait $!");
   return lines;
 }

@@ -76,6 +76,10 @@ export function slurmEngine(
       const status = await statusBatcher(runner).status(ref);
       return goneAsEnded(status, existsSync(files.cancelRequested));
     },
+    async tasks(): Promise<ReadonlyMap<number, JobStatus>> {
+      if (ref.arrayIndices === undefined) return new Map([[0, await this.probe()]]);
+      return statusBatcher(runner).tasks(ref);
+    },
     async stop(): Promise<void> {
       const argv = ["scancel", job.nativeId];
       // The script's TERM trap deletes the secrets file too; this covers a job killed before its trap could run.

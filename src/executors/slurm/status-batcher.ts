@@ -10,6 +10,7 @@ import {
   SQUEUE_FORMAT,
   type QueueEntry,
   type SlurmJobRef,
+  taskStatuses,
   TIMEOUT_REASON,
 } from "./queue-status.ts";
 import { JOB_FILES } from "./script.ts";
@@ -49,6 +50,23 @@ export class StatusBatcher {
       if (this.#waiting.length === 0) setImmediate(() => void this.#flush());
       this.#waiting.push({ ref, resolve, reject });
     });
+  }
+
+  /**
+   * Each task of an array job, by index: one `squeue` for that job, then one read of the exit codes of the tasks
+   * that ended.
+   */
+  async tasks(ref: SlurmJobRef): Promise<Map<number, JobStatus>> {
+    const result = await this.#transport.run(
+      `squeue -h -t all --me -r -j ${shq(ref.nativeId)} -o ${SQUEUE_FORMAT} 2>/dev/null; true`,
+    );
+    const queue = parseQueue(result.stdout);
+    const paths = exitCodePaths(ref, queue).map(shq);
+    const exitCodes =
+      paths.length === 0
+        ? new Map<string, number>()
+        : parseExitCodes((await this.#transport.run(`grep -sH . ${paths.join(" ")}; true`)).stdout);
+    return taskStatuses(ref, queue, exitCodes);
   }
 
   async #flush(): Promise<void> {

@@ -60,6 +60,9 @@ export async function submitSlurm(
               0o600,
             ),
           ]),
+      ...(plan.sweepParams === undefined
+        ? []
+        : [transport.writeFile(`${jobDir}/${JOB_FILES.sweepParams}`, plan.sweepParams, 0o600)]),
       ...(code === undefined ? [] : shipCode(transport, jobDir, code)),
     ]);
     return await sbatchOnce(plan, transport, jobDir, code !== undefined);
