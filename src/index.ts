@@ -14,6 +14,12 @@ export { launchSweep, dryRunSweep, type LaunchedSweep, type SweepDryRun } from "
 export { expandSweep, type Sweep, type Combination } from "./sweep/expand-sweep.ts";
 export { parseSweepSpec, type SweepValues } from "./sweep/sweep-spec.ts";
 export type { SweepRecord } from "./sweep/sweep-record.ts";
+export {
+  experiment,
+  type ExperimentOptions,
+  type StartedExperiment,
+} from "./experiment/launch-experiment.ts";
+export type { ExperimentRecord } from "./experiment/experiment-record.ts";
 export { buildExecutor, type BuildExecutorOptions } from "./build-executor.ts";
 export { getJob, listJobs, type JobSummary, type ListJobsOptions } from "./jobs.ts";
 export type { ProfileChoice } from "./select-profile.ts";

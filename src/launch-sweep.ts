@@ -65,7 +65,7 @@ export async function launchSweep(
 ): Promise<LaunchedSweep> {
   const runtime = runtimeOf(options);
   const { executor, code, context } = await setUpLaunch(recipe, options, runtime);
-  const id = newSweepId(recipe.name);
+  const id = options.id ?? newSweepId(recipe.name);
   const planned = planSweep(recipe, sweep, executor, context, id);
   const record = recordOf(recipe, sweep, executor, planned, id, context.now);
   writeSweep(runtime.store, record);

@@ -34,6 +34,11 @@ export interface LaunchOptions extends ProfileChoice, RuntimeOptions {
   readonly allowDirty?: boolean;
   /** Receives warnings such as "no W&B key found, running offline" (default: printed to stderr). */
   readonly onNotice?: (message: string) => void;
+  /**
+   * The job's (or sweep's) id instead of a new one; a second launch under an id already in the job store fails
+   * before submitting. An experiment chooses each step's id up front so that a resumed supervisor launches it once.
+   */
+  readonly id?: string;
 }
 
 /**
@@ -117,7 +122,12 @@ async function prepare(
   runtime: Runtime,
 ): Promise<{ executor: Executor; job: Job; plan: Plan; code: CodePackage | undefined }> {
   const { executor, code, context } = await setUpLaunch(recipe, options, runtime);
-  const job = buildJob(recipe, executor.profile, executor.tracking, context);
+  const job = buildJob(
+    recipe,
+    executor.profile,
+    executor.tracking,
+    options.id === undefined ? context : { ...context, id: options.id },
+  );
   checkCapabilities(job, executor.capabilities);
   return { executor, job, plan: executor.plan(job), code };
 }

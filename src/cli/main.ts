@@ -123,6 +123,26 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     });
 
   program
+    .command("run")
+    .description("start an experiment file's steps under a detached supervisor; print the experiment id")
+    .argument("[file]", "the experiment TOML file")
+    .option("-c, --config <file>", "env.toml to use (default: $SLIPWAY_CONFIG, else found from the cwd up)")
+    .option("--resume <id>", "start the supervisor of a recorded experiment again (launches no step twice)")
+    .option("--json", "print JSON")
+    .action(async (file, options) => {
+      const { runRun } = await import("./commands/run.ts");
+      exitCode = runRun(file, options);
+    });
+
+  program
+    .command("__supervise", { hidden: true })
+    .argument("<id>")
+    .action(async (id) => {
+      const { runSupervise } = await import("./commands/run.ts");
+      exitCode = await runSupervise(id);
+    });
+
+  program
     .command("logs")
     .description("print a job's output (default: the newest job)")
     .argument("[id]", "job id or a unique prefix")

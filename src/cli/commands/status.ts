@@ -1,5 +1,6 @@
 import { attachJob } from "../../executors/registry.ts";
 import { runtimeOf } from "../../runtime.ts";
+import { findExperiment } from "../../experiment/experiment-store.ts";
 import { findSweep } from "../../sweep/sweep-store.ts";
 import { age, paint, printJson } from "../output.ts";
 import { nativeLabel } from "./native-label.ts";
@@ -9,6 +10,11 @@ import { runSweepStatus } from "./sweep-status.ts";
 /** `slipway status [id]` */
 export async function runStatus(id: string | undefined, flags: { readonly json?: true }): Promise<number> {
   const runtime = runtimeOf();
+  const experiment = findExperiment(runtime.store, id);
+  if (experiment !== undefined) {
+    const { runExperimentStatus } = await import("./experiment-status.ts");
+    return runExperimentStatus(experiment, runtime, flags);
+  }
   const sweep = findSweep(runtime.store, id);
   if (sweep !== undefined) return runSweepStatus(sweep, runtime, flags);
   const handle = attachJob(runtime.store.read(runtime.store.resolve(id)), runtime);
