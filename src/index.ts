@@ -11,6 +11,8 @@
  */
 export { launch, dryRun, type LaunchOptions, type LaunchedJob, type DryRun } from "./launch.ts";
 export { launchSweep, dryRunSweep, type LaunchedSweep, type SweepDryRun } from "./launch-sweep.ts";
+export { launchAgents, dryRunAgents, type AgentRecipe } from "./launch-agents.ts";
+export type { WandbAgents } from "./sweep/plan-agents.ts";
 export { expandSweep, type Sweep, type Combination } from "./sweep/expand-sweep.ts";
 export { parseSweepSpec, type SweepValues } from "./sweep/sweep-spec.ts";
 export type { SweepRecord } from "./sweep/sweep-record.ts";

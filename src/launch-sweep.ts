@@ -1,6 +1,4 @@
 import type { Executor } from "./executors/executor-module.ts";
-import { submitJob } from "./executors/submit-job.ts";
-import { SlipwayError } from "./errors.ts";
 import { newJobId } from "./job/job-id.ts";
 import type { Recipe } from "./job/recipe.ts";
 import { setUpLaunch, type LaunchedJob, type LaunchOptions } from "./launch.ts";
@@ -10,6 +8,7 @@ import { planSweep, type PlannedSweep } from "./sweep/plan-sweep.ts";
 import type { SweepRecord } from "./sweep/sweep-record.ts";
 import type { SweepValues } from "./sweep/sweep-spec.ts";
 import { writeSweep } from "./sweep/sweep-store.ts";
+import { submitSweepJobs } from "./sweep/submit-sweep-jobs.ts";
 import { shqJoin } from "./shell-quote.ts";
 
 /**
@@ -69,35 +68,11 @@ export async function launchSweep(
   const planned = planSweep(recipe, sweep, executor, context, id);
   const record = recordOf(recipe, sweep, executor, planned, id, context.now);
   writeSweep(runtime.store, record);
-  const jobs: LaunchedJob[] = [];
-  for (const [i, job] of planned.jobs.entries()) {
-    const plan = planned.plans[i];
-    if (plan === undefined) continue;
-    try {
-      const handle = await submitJob(executor, job, plan, runtime, {
-        detach: options.detach ?? false,
-        ...(code === undefined ? {} : { code }),
-      });
-      jobs.push({
-        id: handle.id,
-        executor: handle.executor,
-        nativeId: handle.nativeId,
-        job,
-        status: () => handle.status(),
-        logs: (logOptions) => handle.logs(logOptions),
-        logEntries: (logOptions) => handle.logEntries(logOptions),
-        cancel: () => handle.cancel(),
-        wait: (waitOptions) => handle.wait(waitOptions),
-      });
-    } catch (error) {
-      if (jobs.length === 0) throw error;
-      throw new SlipwayError(
-        "ENGINE_ERROR",
-        `sweep ${id}: job ${i + 1} of ${planned.jobs.length} failed to launch after ${jobs.length} started: ${error instanceof Error ? error.message : String(error)}`,
-        { hint: `slipway status ${id} shows them; slipway cancel ${id} stops them`, cause: error },
-      );
-    }
-  }
+  const jobs = await submitSweepJobs(executor, planned, runtime, {
+    id,
+    detach: options.detach ?? false,
+    code,
+  });
   return { id, record, jobs };
 }
 

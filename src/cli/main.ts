@@ -9,7 +9,7 @@ import { checkLaunchFlags, checkLogsFlags } from "./flag-checks.ts";
 import { note } from "./output.ts";
 import { parseSince } from "./since.ts";
 import { collect, count, oneOf, timeLimit } from "./option-parsers.ts";
-import { usageErrorOf } from "./usage-error.ts";
+import { UsageError, usageErrorOf } from "./usage-error.ts";
 
 const LAUNCHER_NAMES = ["none", "torchrun"] as const;
 const SWEEP_MODES = ["grid", "random"] as const;
@@ -48,7 +48,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .command("launch")
     .description("launch a command as a job")
     .usage("[options] -- <command...>")
-    .argument("<command...>", "the program and its arguments")
+    .argument("[command...]", "the program and its arguments (none with --wandb-sweep)")
     .option("-p, --profile <name>", "profile in env.toml")
     .addOption(new Option("-x, --executor <kind>", "pick the profile by executor kind").choices(EXECUTORS))
     .option("-c, --config <file>", "env.toml to use (default: $SLIPWAY_CONFIG, else found from the cwd up)")
@@ -102,8 +102,24 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--seed <n>", "with --sweep-mode random: the seed of the draws (default 0)", count("--seed", 0))
     .option("--max-parallel <k>", "a sweep runs at most k jobs at once (Slurm)", count("--max-parallel", 1))
     .option("--yes", "launch a sweep of more than 10,000 combinations")
+    .option(
+      "--wandb-sweep <path>",
+      "run `wandb agent` workers for a W&B sweep (entity/project/sweep-id) instead of a command",
+    )
+    .option("--agents <n>", "with --wandb-sweep: how many agents (default 1)", count("--agents", 1))
+    .option(
+      "--count <n>",
+      "with --wandb-sweep: runs each agent takes (default: until the sweep ends)",
+      count("--count", 1),
+    )
     .passThroughOptions()
     .action(async (command, options) => {
+      if (command.length === 0 && options.wandbSweep === undefined) {
+        throw new UsageError(
+          "missing required argument 'command'",
+          "put the program after --, for example: slipway launch -p local -- python train.py",
+        );
+      }
       checkLaunchFlags(command, options, {
         dashDash: rawArgv.includes("--"),
         longOptions: launch.options.flatMap((o) => (o.long === undefined ? [] : [o.long])),

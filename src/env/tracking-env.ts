@@ -18,7 +18,8 @@ import { projectProblem, runIdProblem, tagsProblem } from "./wandb-values.ts";
 export interface TrackingOverrides {
   readonly project?: string;
   readonly entity?: string;
-  readonly name?: string;
+  /** The run's display name (`WANDB_NAME`; default the job id); `false` sets none, e.g. for W&B sweep agents. */
+  readonly name?: string | false;
   readonly group?: string;
   readonly jobType?: string;
   readonly tags?: readonly string[];
@@ -178,6 +179,7 @@ export function jobTrackingEnv(
   if (vars["WANDB_NAME"] === undefined) vars["WANDB_NAME"] = jobId;
   if (overrides === undefined) return { vars, rankZero: {} };
   setMetadata(vars, overrides, "recipe.tracking");
+  if (overrides.name === false) delete vars["WANDB_NAME"];
   const rankZero: Record<string, string> = {};
   if (overrides.resume !== undefined && overrides.resume !== false) {
     const runId = overrides.resume === true ? jobId : overrides.resume.runId;
@@ -201,7 +203,7 @@ export function jobTrackingEnv(
 interface Metadata {
   readonly project?: string | undefined;
   readonly entity?: string | undefined;
-  readonly name?: string | undefined;
+  readonly name?: string | false | undefined;
   readonly group?: string | undefined;
   readonly jobType?: string | undefined;
   readonly tags?: readonly string[] | undefined;

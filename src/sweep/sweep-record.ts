@@ -20,7 +20,11 @@ export const sweepRecordSchema = z.strictObject({
   profile: z.string(),
   executor: z.enum(EXECUTOR_KINDS),
   createdAt: z.string(),
-  mode: z.enum(["grid", "random"]),
+  /** `grid` and `random` sweep parameters; `wandb-agents` runs `wandb agent` workers for a W&B sweep. */
+  mode: z.enum(["grid", "random", "wandb-agents"]),
+  /** For `wandb-agents`: the W&B sweep (`entity/project/sweep-id`) and the runs each agent takes. */
+  wandbSweep: z.string().optional(),
+  count: z.number().optional(),
   seed: z.number().optional(),
   maxParallel: z.number().optional(),
   params: z.record(z.string(), valuesSchema),

@@ -1,6 +1,6 @@
 import type { Recipe } from "../../job/recipe.ts";
 import type { LaunchOptions } from "../../launch.ts";
-import { dryRunSweep, launchSweep } from "../../launch-sweep.ts";
+import { dryRunSweep, launchSweep, type LaunchedSweep } from "../../launch-sweep.ts";
 import { TERMINAL_STATES } from "../../job/job-state.ts";
 import type { Sweep } from "../../sweep/expand-sweep.ts";
 import { sweepSummary } from "../../sweep/sweep-status.ts";
@@ -25,22 +25,34 @@ export async function runSweepLaunch(
     else process.stdout.write(`${result.rendered}\n`);
     return 0;
   }
-  const launched = await launchSweep(recipe, sweep, options);
+  return reportLaunchedSweep(await launchSweep(recipe, sweep, options), flags, "combinations");
+}
+
+/**
+ * After a sweep (or W&B agents) launched: with `--detach` prints the id (or JSON) and returns; in the foreground
+ * waits for every job, Ctrl-C cancelling them all, and returns 0 when every run succeeded, else the largest code.
+ */
+export async function reportLaunchedSweep(
+  launched: LaunchedSweep,
+  flags: Pick<LaunchFlags, "detach" | "json">,
+  what: "combinations" | "agents",
+): Promise<number> {
   const { id, record } = launched;
+  const kind = what === "agents" ? "agents" : "sweep";
   if (flags.detach === true) {
     if (flags.json === true) printJson({ id, jobs: launched.jobs.map((job) => job.id), runs: record.runs });
     else process.stdout.write(`${id}\n`);
     say(
-      `launched sweep ${id}: ${record.runs.length} combinations on profile ${record.profile} (${record.executor}); status: slipway status ${id}   stop: slipway cancel ${id}`,
+      `launched ${kind} ${id}: ${record.runs.length} ${what} on profile ${record.profile} (${record.executor}); status: slipway status ${id}   stop: slipway cancel ${id}`,
     );
     return 0;
   }
-  say(`launched sweep ${id}: ${record.runs.length} combinations; Ctrl-C cancels them all`);
+  say(`launched ${kind} ${id}: ${record.runs.length} ${what}; Ctrl-C cancels them all`);
   let cancelling = false;
   const onInterrupt = (): void => {
     if (cancelling) process.exit(130);
     cancelling = true;
-    say(`cancelling sweep ${id} (Ctrl-C again to leave without waiting)`);
+    say(`cancelling ${kind} ${id} (Ctrl-C again to leave without waiting)`);
     for (const job of launched.jobs) void job.cancel().catch(() => undefined);
   };
   process.on("SIGINT", onInterrupt);
@@ -49,10 +61,10 @@ export async function runSweepLaunch(
     const ended = statuses.map((status) => ({ status }));
     say(
       record.executor === "slurm"
-        ? `sweep ${id}: array job ${statuses[0]?.raw ?? ""}`
-        : `sweep ${id}: ${sweepSummary(ended)}`,
+        ? `${kind} ${id}: array job ${statuses[0]?.raw ?? ""}`
+        : `${kind} ${id}: ${sweepSummary(ended)}`,
     );
-    say(`per combination: slipway status ${id}`);
+    say(`per ${what === "agents" ? "agent" : "combination"}: slipway status ${id}`);
     const codes = statuses.filter((s) => TERMINAL_STATES.has(s.state)).map(exitCodeOf);
     return Math.max(0, ...codes);
   } finally {

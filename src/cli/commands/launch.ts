@@ -6,6 +6,7 @@ import { dryRun, launch } from "../../launch.ts";
 import type { Recipe } from "../../job/recipe.ts";
 import type { PackageMode } from "../../package/code-package.ts";
 import { duration, paint, printJson, say, spinner } from "../output.ts";
+import { UsageError } from "../usage-error.ts";
 import { pipeLogs } from "./pipe-logs.ts";
 import { watchStart } from "./watch-start.ts";
 
@@ -39,6 +40,10 @@ export interface LaunchFlags {
   readonly seed?: number;
   readonly maxParallel?: number;
   readonly yes?: true;
+  /** `--wandb-sweep entity/project/id`: run `wandb agent` workers for a W&B sweep instead of a command. */
+  readonly wandbSweep?: string;
+  readonly agents?: number;
+  readonly count?: number;
 }
 
 /** `slipway launch`: returns the job's exit code when it runs in the foreground. */
@@ -74,6 +79,16 @@ export async function runLaunch(command: readonly string[], flags: LaunchFlags):
       say(paint("yellow", message, process.stderr));
     },
   };
+  if (flags.wandbSweep !== undefined) {
+    const { runAgentsLaunch } = await import("./launch-agents.ts");
+    return runAgentsLaunch(recipe, options, flags);
+  }
+  if (flags.agents !== undefined || flags.count !== undefined) {
+    throw new UsageError(
+      `${flags.agents === undefined ? "--count" : "--agents"} is for W&B sweep agents, and no --wandb-sweep was given`,
+      "add --wandb-sweep entity/project/sweep-id (from `wandb sweep`)",
+    );
+  }
   if ((flags.sweep ?? []).length > 0 || sweepOnly(flags) !== undefined) {
     const { runSweepLaunch } = await import("./launch-sweep.ts");
     return runSweepLaunch(recipe, options, flags);

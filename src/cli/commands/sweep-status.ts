@@ -4,7 +4,10 @@ import type { Runtime } from "../../runtime.ts";
 import { paint, printJson } from "../output.ts";
 import { stateColour } from "./state-colour.ts";
 
-/** `slipway status <sweep id>`: one line per combination (index, values, state, exit code, job), then a summary. */
+/**
+ * `slipway status <sweep id>`: one line per combination or W&B agent (index, values, state, exit code, job), then a
+ * summary.
+ */
 export async function runSweepStatus(
   record: SweepRecord,
   runtime: Runtime,
@@ -35,8 +38,13 @@ export async function runSweepStatus(
       })
       .join("  "),
   );
-  process.stdout.write(
-    `sweep ${record.id} (${record.profile}, ${record.executor})\n${lines.join("\n")}\n${summary}\n`,
-  );
+  process.stdout.write(`${heading(record)}\n${lines.join("\n")}\n${summary}\n`);
   return 0;
+}
+
+function heading(record: SweepRecord): string {
+  const where = `(${record.profile}, ${record.executor})`;
+  if (record.mode !== "wandb-agents") return `sweep ${record.id} ${where}`;
+  const each = record.count === undefined ? "" : `, ${record.count} runs each`;
+  return `agents ${record.id} of W&B sweep ${record.wandbSweep ?? "?"} ${where}${each}`;
 }
