@@ -9,9 +9,6 @@ import { expandSweep, type Combination, type Sweep } from "./expand-sweep.ts";
 import type { SweepRecord } from "./sweep-record.ts";
 import { sweepRecipes } from "./sweep-recipes.ts";
 
-/** Slurm's default `MaxArraySize` (1001): a sweep on Slurm is one array job, so at most this many combinations. */
-const SLURM_MAX_TASKS = 1001;
-
 /**
  * What a sweep launches: its combinations, the jobs and their plans (one array job on Slurm, one job per
  * combination elsewhere) and what its record says of each run.
@@ -81,13 +78,6 @@ function slurmArray(
   context: BuildJobContext,
   sweepId: string,
 ): PlannedSweep {
-  if (recipes.length > SLURM_MAX_TASKS) {
-    throw new SlipwayError(
-      "RECIPE_INVALID",
-      `this sweep has ${recipes.length} combinations; on Slurm a sweep is one array job, and Slurm's default MaxArraySize allows ${SLURM_MAX_TASKS} tasks`,
-      { hint: "split the sweep (fewer values per parameter), or use --sweep-mode random --samples N" },
-    );
-  }
   // Built as array tasks: no task gets a run id of its own that every task would share.
   const tasks = recipes.map((each) =>
     buildJob({ ...each, array: "0" }, executor.profile, executor.tracking, { ...context, id: sweepId }),

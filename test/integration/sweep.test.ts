@@ -154,4 +154,15 @@ describeWithEngine("a sweep on the real Slurm cluster", slurmCluster(), (value) 
     expect(text).toHaveLength(6);
     expect(text[5]).toBe("4 jobs: 4 succeeded");
   });
+
+  it("larger than the cluster's MaxArraySize is refused by sbatch with the cluster's limit in the hint", () => {
+    const box = clusterSandbox(tempDir(), access());
+    const values = Array.from({ length: 1500 }, (_, i) => String(i)).join(",");
+    const result = cli(box, ["launch", "-p", "cluster", "-d", "--sweep", `n=${values}`, "--", "echo", "{n}"]);
+    expect(result.stderr).toContain("Invalid job array specification");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      "hint: this cluster's MaxArraySize is 1001, so array indices go up to 1000, and this job's largest is 1499",
+    );
+  });
 });

@@ -1,7 +1,10 @@
 import { SlipwayError } from "../../errors.ts";
 
-/** Slurm's default `MaxArraySize` is 1001, so the largest index is 1000. */
-const MAX_INDEX = 1000;
+/**
+ * The largest index any cluster could take (Slurm caps `MaxArraySize` at 4000001). A cluster's own limit (1001 by
+ * default) is its business: sbatch refuses more, and the refusal names the cluster's `MaxArraySize`.
+ */
+const MAX_INDEX = 4_000_000;
 
 /**
  * The task indices of a Slurm `--array` spec (`"0-15%4"`, `"1,3,5"`, `"0-10:2"`), sorted and without repeats.

@@ -6,6 +6,7 @@ import type { CommandRunner } from "../../transport/command-runner.ts";
 import { packedFor, type CodePackage } from "../../package/code-package.ts";
 import { tarGz } from "../../package/tar-files.ts";
 import { commentTag, type SlurmPlan } from "./plan.ts";
+import { INVALID_ARRAY, maxArraySizeOf } from "./max-array-size.ts";
 import { JOB_FILES } from "./script.ts";
 
 /**
@@ -110,6 +111,7 @@ async function sbatchOnce(
     if (result.stdout.includes(ALREADY_SUBMITTED)) return findByTag(plan, transport, jobDir);
     if (result.exitCode !== 0) {
       const stderr = result.stderr.trim();
+      const arrayHint = stderr.includes(INVALID_ARRAY) ? await arrayLimitHint(plan, transport) : undefined;
       throw new CommandError(
         "ENGINE_ERROR",
         `sbatch failed on ${transport.label} (exit ${result.exitCode}): ${stderr.split("\n")[0] ?? ""}\n` +
@@ -119,7 +121,9 @@ async function sbatchOnce(
           exitCode: result.exitCode,
           stderr,
           host: transport.label,
-          hint: "check the profile's partition, account, qos, time and sbatch_args against `sinfo` on the cluster",
+          hint:
+            arrayHint ??
+            "check the profile's partition, account, qos, time and sbatch_args against `sinfo` on the cluster",
         },
       );
     }
@@ -132,6 +136,22 @@ async function sbatchOnce(
     }
     return { nativeId, cluster, jobDir };
   }
+}
+
+/**
+ * For an array sbatch refused: the cluster's own `MaxArraySize` (asked only now, so a good submit costs no extra
+ * round trip) against the job's largest index.
+ */
+async function arrayLimitHint(plan: SlurmPlan, transport: CommandRunner): Promise<string | undefined> {
+  const largest = plan.arrayIndices?.at(-1);
+  if (largest === undefined) return undefined;
+  const config = await transport.run("scontrol show config").catch(() => undefined);
+  const limit = config === undefined ? undefined : maxArraySizeOf(config.stdout);
+  if (limit === undefined || largest < limit) return undefined;
+  return (
+    `this cluster's MaxArraySize is ${limit}, so array indices go up to ${limit - 1}, and this job's largest is ` +
+    `${largest}: split it (a sweep: fewer values, or --sweep-mode random --samples ${limit}), or ask the admins`
+  );
 }
 
 /** After a lost answer: the job an earlier attempt submitted, found by its comment tag (sbatch may still be running). */
