@@ -10,6 +10,7 @@ import { benchList } from "./list.ts";
 import { benchShip } from "./ship.ts";
 import { benchSlurm } from "./slurm.ts";
 import { benchStartup, median } from "./startup.ts";
+import { benchSweep } from "./sweep.ts";
 
 const root = join(import.meta.dirname, "..");
 const runs = Number(process.env["BENCH_RUNS"] ?? 20);
@@ -58,6 +59,7 @@ const launched = await timeAsync(viaLaunch);
 const dockerRows = await benchDocker();
 const rayRows = await benchRay();
 const slurmRows = await benchSlurm(sandbox, env, home);
+const sweepRows = await benchSweep(sandbox, env, home);
 const kubernetesRows = await benchKubernetes(sandbox, env, home, runs);
 const listRows = await benchList(root, runs);
 const shipRows = await benchShip(join(sandbox, "ship"), env, home);
@@ -72,7 +74,7 @@ const rows: [string, number, string][] = [
     `${(launched / raw).toFixed(2)}× raw; +${(launched - raw).toFixed(1)} ms; target ≤ +30 ms`,
   ],
 ];
-rows.push(...dockerRows, ...rayRows, ...slurmRows, ...kubernetesRows, ...listRows, ...shipRows);
+rows.push(...dockerRows, ...rayRows, ...slurmRows, ...sweepRows, ...kubernetesRows, ...listRows, ...shipRows);
 console.log(`slipway bench on Node ${process.version}, median of ${runs} runs`);
 for (const [name, ms, note] of rows)
   console.log(`${name.padEnd(42)} ${ms.toFixed(1).padStart(7)} ms   ${note}`);

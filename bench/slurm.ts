@@ -1,71 +1,21 @@
 // Slurm figures for `npm run bench`: a 100-job sweep and the status of 200 jobs, against raw sbatch/squeue on the
 // test cluster of scripts/slurm/start-cluster.sh. Jobs are submitted held (--hold), so none runs; all are cancelled.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { getJob, launch } from "../src/index.ts";
-import { defaultConnections } from "../src/transport/connections.ts";
+import { slurmBench, timed } from "./slurm-setup.ts";
 
 type Row = [string, number, string];
-
-interface Access {
-  host: string;
-  port: number;
-  user: string;
-  identity: string;
-  knownHosts: string;
-  sshConfig: string;
-}
 
 const SWEEP = 100;
 const SEPARATE = 20;
 
 /** Runs the Slurm benchmarks in `sandbox`; says why and returns nothing without the test cluster. */
 export async function benchSlurm(sandbox: string, env: Record<string, string>, home: string): Promise<Row[]> {
-  const file = "/tmp/slipway-slurm/connection.json";
-  if (!existsSync(file)) {
-    console.log("slurm bench skipped: no test cluster (bash scripts/slurm/start-cluster.sh)");
-    return [];
-  }
-  const access = JSON.parse(readFileSync(file, "utf8")) as Access;
-  mkdirSync(join(home, ".ssh"), { recursive: true, mode: 0o700 });
-  copyFileSync(access.knownHosts, join(home, ".ssh", "known_hosts"));
-  const jobDir = "~/.slipway/bench-jobs";
-  writeFileSync(
-    join(sandbox, "env.toml"),
-    `[wandb]\nproject = "bench"\n\n[cluster]\nexecutor = "slurm"\nhost = "${access.host}"\nport = ${access.port}\n` +
-      `user = "${access.user}"\nidentity = "${access.identity}"\npartition = "debug"\n` +
-      `remote_job_dir = "${jobDir}"\nsbatch_args = ["--hold"]\n`,
-  );
-  // A key of the SDK's shape, so every job ships its secrets file.
-  const keyed = { ...env, WANDB_API_KEY: "0123456789abcdef".repeat(3) };
-  const options = { profile: "cluster", cwd: sandbox, env: keyed, homeDir: home, onNotice: () => undefined };
-  // The process-wide connections that launch() uses too: the baselines run over the sweep's own connection.
-  const connections = defaultConnections();
-  const transport = connections.ssh(
-    {
-      host: access.host,
-      port: access.port,
-      user: access.user,
-      identity: access.identity,
-      jump: undefined,
-      hostKeyPolicy: "strict",
-    },
-    { env: keyed, homeDir: home },
-  );
+  const bench = await slurmBench("slurm", sandbox, env, home);
+  if (bench === undefined) return [];
+  const { access, options, connections, jobDir, run } = bench;
+  const keyed = options.env;
   const ids: string[] = [];
-  const run = async (command: string): Promise<string> => {
-    const result = await transport.run(command);
-    if (result.exitCode !== 0) throw new Error(`bench: ${command} failed: ${result.stderr}`);
-    return result.stdout;
-  };
-  await run("true"); // the connection is open before anything is timed, as for the baselines
-
-  const timed = async <T>(body: () => Promise<T>): Promise<[number, T]> => {
-    const start = performance.now();
-    const value = await body();
-    return [performance.now() - start, value];
-  };
 
   // Baseline 1: raw sbatch in a loop inside one open session.
   const [loop, loopIds] = await timed(() =>
