@@ -82,7 +82,7 @@ export async function dryRunAgents(
     ...(first === undefined ? [] : [executor.render(first)]),
     ...(more > 0 ? [`(and ${more} more request${more === 1 ? "" : "s"} like it, one per agent)`] : []),
   ].join("\n");
-  return { id, record, rendered };
+  return { id, record, rendered, plans: planned.plans };
 }
 
 /** The recipe as setUpLaunch sees it (it packs code and reads notices; the command is only a placeholder). */

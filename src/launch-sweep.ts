@@ -1,4 +1,5 @@
 import type { Executor } from "./executors/executor-module.ts";
+import type { Plan } from "./executors/types.ts";
 import { newJobId } from "./job/job-id.ts";
 import type { Recipe } from "./job/recipe.ts";
 import { setUpLaunch, type LaunchedJob, type LaunchOptions } from "./launch.ts";
@@ -41,6 +42,8 @@ export interface SweepDryRun {
   readonly record: SweepRecord;
   /** The combinations (index, values, command), then the native request(s), secrets as `***`. */
   readonly rendered: string;
+  /** The native requests: one array job's plan on Slurm, one plan per combination elsewhere. */
+  readonly plans: readonly Plan[];
 }
 
 /**
@@ -120,7 +123,7 @@ export async function dryRunSweep(
     "",
     ...requests,
   ].join("\n");
-  return { id, record, rendered };
+  return { id, record, rendered, plans: planned.plans };
 }
 
 function isList(values: SweepValues): values is readonly (string | number)[] {

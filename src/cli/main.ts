@@ -147,7 +147,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--json", "print JSON")
     .action(async (file, options) => {
       const { runRun } = await import("./commands/run.ts");
-      exitCode = runRun(file, options);
+      exitCode = await runRun(file, options);
     });
 
   program

@@ -31,6 +31,8 @@ export const experimentRecordSchema = z.strictObject({
       sweep: z.boolean(),
       /** Chosen when the experiment is created, before anything is submitted: the key that makes a launch happen once. */
       jobId: z.string(),
+      /** The Slurm cluster (`user@host:port`) the step submits to: steps on one cluster chain with afterok. */
+      cluster: z.string().optional(),
       state: z.enum(STEP_STATES),
       reason: z.string().optional(),
       endedAt: z.string().optional(),

@@ -3,6 +3,7 @@ import { closeSync, openSync } from "node:fs";
 import { resolve } from "node:path";
 import { runtimeOf, type Runtime, type RuntimeOptions } from "../runtime.ts";
 import { loadExperimentFile } from "./experiment-file.ts";
+import { checkSteps } from "./check-steps.ts";
 import { planExperiment } from "./experiment-plan.ts";
 import type { ExperimentRecord } from "./experiment-record.ts";
 import { experimentFiles, writeExperiment } from "./experiment-store.ts";
@@ -41,23 +42,29 @@ export interface StartedExperiment {
 }
 
 /**
- * Checks an experiment file and records the experiment in the job store, every step `waiting`, without starting
- * anything. Throws a `ConfigError` (file, line and column, or key paths) for a bad file.
+ * Checks an experiment file, dry-runs every step with its profile, and records the experiment in the job store,
+ * every step `waiting`, without starting anything. Throws a `ConfigError` (file, line and column, or key paths) for
+ * a bad file and a `RECIPE_INVALID` error naming every step that would not launch.
  *
  * @example
  * ```ts
- * const record = createExperiment("experiment.toml", runtimeOf());
+ * const record = await createExperiment("experiment.toml", runtimeOf());
  * ```
  */
-export function createExperiment(path: string, runtime: Runtime, config?: string): ExperimentRecord {
+export async function createExperiment(
+  path: string,
+  runtime: Runtime,
+  config?: string,
+): Promise<ExperimentRecord> {
   const file = resolve(runtime.cwd, path);
   const parsed = loadExperimentFile(file);
-  const record = planExperiment(parsed, {
+  const planned = planExperiment(parsed, {
     cwd: runtime.cwd,
     now: new Date(),
     fileHash: hashFile(file),
     config: config === undefined ? undefined : resolve(runtime.cwd, config),
   });
+  const record = await checkSteps(planned, parsed, runtime);
   writeExperiment(runtime.store, record);
   return record;
 }
@@ -76,13 +83,13 @@ export function createExperiment(path: string, runtime: Runtime, config?: string
  */
 export async function experiment(path: string, options: ExperimentOptions = {}): Promise<StartedExperiment> {
   const runtime = runtimeOf(options);
-  const record = createExperiment(path, runtime, options.config);
+  const record = await createExperiment(path, runtime, options.config);
   const finished = superviseExperiment(record.id, {
     runtime,
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     log: () => undefined,
   });
-  return Promise.resolve({ id: record.id, record, finished });
+  return { id: record.id, record, finished };
 }
 
 /**

@@ -33,7 +33,8 @@ export function hashFile(path: string): string {
 
 /**
  * Drives an experiment to its end: claims it (refusing when another live supervisor owns it), then starts each step
- * whose predecessors succeeded, follows launched steps, marks the dependants of a failed step `cancelled`
+ * whose predecessors succeeded (or, on one Slurm cluster, were submitted: Slurm's afterok then holds the step),
+ * follows launched steps, marks the dependants of a failed step `cancelled`
  * ("dependency failed") and carries out a cancel request. Each launch is recorded (`launching`) before it is
  * submitted under the step's id chosen at creation, so a supervisor killed at any point and resumed reattaches the
  * job in the store instead of launching it again.
@@ -95,14 +96,24 @@ export async function superviseExperiment(id: string, options: SuperviseOptions)
           log(`step ${step.name}: ${state}${reason === undefined ? "" : ` (${reason})`}`);
         } else if (step.state === "launching") setStep(step.name, { state: "running" });
       }
-      const moves = nextMoves(record.steps);
-      for (const name of moves.cancel) {
-        setStep(name, { state: "cancelled", reason: DEPENDENCY_FAILED, endedAt: new Date().toISOString() });
-        log(`step ${name}: cancelled (${DEPENDENCY_FAILED})`);
-      }
-      for (const name of moves.start) {
-        const step = record.steps.find((s) => s.name === name);
-        if (step !== undefined) await launchStep(step);
+      // Until nothing moves: a step just submitted to a Slurm cluster lets its dependants there be chained at once.
+      for (;;) {
+        const moves = nextMoves(record.steps);
+        for (const name of moves.stop) {
+          const step = record.steps.find((s) => s.name === name);
+          if (step !== undefined) await cancelLaunchedStep(step, runtime);
+          setStep(name, { state: "cancelled", reason: DEPENDENCY_FAILED, endedAt: new Date().toISOString() });
+          log(`step ${name}: cancelled (${DEPENDENCY_FAILED})`);
+        }
+        for (const name of moves.cancel) {
+          setStep(name, { state: "cancelled", reason: DEPENDENCY_FAILED, endedAt: new Date().toISOString() });
+          log(`step ${name}: cancelled (${DEPENDENCY_FAILED})`);
+        }
+        for (const name of moves.start) {
+          const step = record.steps.find((s) => s.name === name);
+          if (step !== undefined) await launchStep(step);
+        }
+        if (moves.start.length + moves.cancel.length + moves.stop.length === 0) break;
       }
       if (allEnded(record.steps)) break;
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2_000));
@@ -121,7 +132,14 @@ export async function superviseExperiment(id: string, options: SuperviseOptions)
     if (definition === undefined) throw new Error(`step ${step.name} is not in ${record.file}`);
     // Recorded before submit: a supervisor killed from here on finds the step by its id when resumed.
     setStep(step.name, { state: "launching" });
-    const { recipe, sweep } = stepRecipe(record, step, definition);
+    const stepped = stepRecipe(record, step, definition);
+    // Predecessors still running on this step's Slurm cluster: Slurm itself starts the step after them (afterok).
+    const waitFor = step.after.flatMap((name) => {
+      const before = record.steps.find((s) => s.name === name);
+      return before === undefined || before.state === "succeeded" ? [] : [before.jobId];
+    });
+    const { sweep } = stepped;
+    const recipe = waitFor.length === 0 ? stepped.recipe : { ...stepped.recipe, dependsOn: waitFor };
     const launchOptions: LaunchOptions = {
       profile: step.profile,
       id: step.jobId,
@@ -139,7 +157,8 @@ export async function superviseExperiment(id: string, options: SuperviseOptions)
       if (sweep === undefined) await launch(recipe, launchOptions);
       else await launchSweep(recipe, sweep, launchOptions);
       setStep(step.name, { state: "running" });
-      log(`step ${step.name}: launched as ${step.jobId}`);
+      const chained = waitFor.length === 0 ? "" : ` (Slurm starts it after ${waitFor.join(", ")}: afterok)`;
+      log(`step ${step.name}: launched as ${step.jobId}${chained}`);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       setStep(step.name, { state: "failed", reason, endedAt: new Date().toISOString() });

@@ -5,7 +5,8 @@ import { defaultConnections } from "../../src/transport/connections.ts";
 import { until } from "../contract/harness.ts";
 import {
   describeWithEngine,
-  dockerDaemon,
+  DOCKER_PYTHON_IMAGE,
+  dockerPythonImage,
   rayHead,
   slurmCluster,
   type EngineProbe,
@@ -13,16 +14,36 @@ import {
 } from "../helpers/engine.ts";
 import { runCli } from "../helpers/run-cli.ts";
 import type { Sandbox } from "../helpers/sandbox.ts";
-import { clusterSandbox } from "../helpers/slurm-sandbox.ts";
+import { clusterSandbox, loginTransport } from "../helpers/slurm-sandbox.ts";
 import { useTempDirs } from "../helpers/temp-dir.ts";
 
 interface ExperimentJson {
   readonly steps: readonly { name: string; state: string; jobId: string; reason?: string }[];
 }
 
-/** Ray, the Slurm cluster and dockerd together: the experiment spans all three. */
+/** What the real W&B SDK (offline) saw inside a step, printed by PROBE. */
+interface Seen {
+  readonly argv: string[];
+  readonly group: string;
+  readonly job_type: string;
+  readonly offline: boolean;
+  readonly experiment: string;
+  readonly steps: Record<string, string>;
+}
+
+// The oracle: the official SDK starts a run from the job's environment alone and says what it got.
+const PROBE = `import json, os, sys
+import wandb
+run = wandb.init()
+print(json.dumps({"argv": sys.argv[1:], "group": run.group, "job_type": run.job_type,
+  "offline": run.settings._offline, "experiment": os.environ.get("SLIPWAY_EXPERIMENT_ID"),
+  "steps": {k: v for k, v in os.environ.items() if k.startswith("SLIPWAY_STEP_")}}), flush=True)
+run.finish()
+`;
+
+/** Ray, the Slurm cluster and dockerd with the Python image together: the experiment spans all three. */
 function threeEngines(): EngineProbe {
-  const [ray, slurm, docker] = [rayHead(), slurmCluster(), dockerDaemon()];
+  const [ray, slurm, docker] = [rayHead(), slurmCluster(), dockerPythonImage()];
   for (const probe of [ray, slurm, docker]) if (!probe.ok) return probe;
   return {
     ok: true,
@@ -33,70 +54,144 @@ function threeEngines(): EngineProbe {
 const cli = (box: Sandbox, args: readonly string[]) => runCli(args, { env: box.env, cwd: box.root });
 const statusOf = (box: Sandbox, id: string): ExperimentJson =>
   JSON.parse(cli(box, ["status", "--json", id]).stdout) as ExperimentJson;
+const ended = (json: ExperimentJson): boolean =>
+  json.steps.every((s) => ["succeeded", "failed", "cancelled"].includes(s.state));
+const seenIn = (output: string): Seen =>
+  JSON.parse(output.split("\n").find((line) => line.startsWith("{")) ?? "{}") as Seen;
+const nativeIdOf = (box: Sandbox, id: string): string =>
+  (JSON.parse(cli(box, ["list", "--all", "--json"]).stdout) as { id: string; nativeId: string }[]).find(
+    (job) => job.id === id,
+  )?.nativeId ?? "";
+
+/** Every step ships the launch directory and runs the SDK offline, quietly, its files in the job's working directory (a shared /tmp/wandb may belong to another user). */
+const STEP_ENV = 'package = "dir"\nenv = { WANDB_MODE = "offline", WANDB_DIR = ".", WANDB_SILENT = "true" }';
 
 describeWithEngine("an experiment across Ray, Slurm and Docker", threeEngines(), (value) => {
   const tempDir = useTempDirs();
   afterAll(async () => {
     await defaultConnections().close();
   });
-
-  it("runs prep on Ray, a 4-run sweep as one Slurm array job, then eval on Docker", async () => {
-    const { ray, slurm } = JSON.parse(value) as { ray: string; slurm: string };
+  const { ray, slurm } = JSON.parse(value) as { ray: string; slurm: string };
+  const access = JSON.parse(slurm) as SlurmClusterAccess;
+  const sandbox = (): Sandbox => {
     const extraToml =
       `\n[ray]\nexecutor = "ray"\naddress = "${ray}"\n` +
-      `\n[box]\nexecutor = "docker"\nimage = "slipway-test/busybox:latest"\npull = "never"\n`;
-    const box = clusterSandbox(tempDir(), JSON.parse(slurm) as SlurmClusterAccess, {}, { extraToml });
-    const print = "echo seen exp=$SLIPWAY_EXPERIMENT_ID group=$WANDB_RUN_GROUP type=$WANDB_JOB_TYPE";
+      `\n[box]\nexecutor = "docker"\nimage = "${DOCKER_PYTHON_IMAGE}"\npull = "never"\n`;
+    const box = clusterSandbox(tempDir(), access, {}, { extraToml });
+    writeFileSync(join(box.root, "probe.py"), PROBE);
+    return box;
+  };
+  const python = access.python ?? "python3";
+
+  it("runs prep on Ray, a 4-run sweep as one Slurm array job, report after it by Slurm's afterok, eval on Docker", async () => {
+    const box = sandbox();
     writeFileSync(
       join(box.root, "exp.toml"),
       [
         'name = "e2e"',
         "[steps.prep]",
         'profile = "ray"',
-        `command = ["sh", "-c", "${print}"]`,
+        'command = ["python3", "probe.py"]',
+        STEP_ENV,
         "[steps.train]",
         'profile = "cluster"',
         'after = ["prep"]',
-        `command = ["sh", "-c", "${print} prep=$SLIPWAY_STEP_PREP_JOB_ID a=$0 b=$1", "{a}", "{b}"]`,
+        `command = ["${python}", "probe.py", "{a}", "{b}"]`,
         'sweep = { a = ["1", "2"], b = ["x", "y"] }',
+        STEP_ENV,
+        "[steps.report]",
+        'profile = "cluster"',
+        'after = ["train"]',
+        `command = ["${python}", "probe.py"]`,
+        STEP_ENV,
         "[steps.eval]",
         'profile = "box"',
         'after = ["train"]',
-        `command = ["sh", "-c", "${print} train=$SLIPWAY_STEP_TRAIN_JOB_ID"]`,
+        'command = ["python3", "probe.py"]',
+        STEP_ENV,
         "",
       ].join("\n"),
     );
     const started = cli(box, ["run", "exp.toml"]);
     expect(started.stderr).not.toContain("error");
     const id = started.stdout.trim();
-    await until(
-      "the experiment ends",
-      () => statusOf(box, id).steps.every((s) => ["succeeded", "failed", "cancelled"].includes(s.state)),
-      300_000,
-    );
+    await until("the experiment ends", () => ended(statusOf(box, id)), 300_000);
     const steps = statusOf(box, id).steps;
-    expect(steps.map((s) => [s.name, s.state])).toEqual([
+    expect(
+      steps.map((s) => [s.name, s.state]),
+      JSON.stringify(steps),
+    ).toEqual([
       ["prep", "succeeded"],
       ["train", "succeeded"],
+      ["report", "succeeded"],
       ["eval", "succeeded"],
     ]);
-    const [prep, train, evaluate] = steps.map((s) => s.jobId);
-    const seen = (type: string) => `seen exp=${id} group=${id} type=${type}`;
-    expect(cli(box, ["logs", prep ?? ""]).stdout).toContain(`${seen("prep")}\n`);
-    const sweep = JSON.parse(cli(box, ["status", "--json", train ?? ""]).stdout) as {
+    const [prep = "", train = "", report = "", evaluate = ""] = steps.map((s) => s.jobId);
+    const seen = (jobType: string, stepIds: Record<string, string>, argv: string[] = []): Seen => ({
+      argv,
+      group: id,
+      job_type: jobType,
+      offline: true,
+      experiment: id,
+      steps: stepIds,
+    });
+    expect(seenIn(cli(box, ["logs", prep]).stdout)).toEqual(seen("prep", {}));
+    // One array job on the cluster: every run is a task of the same job.
+    const sweep = JSON.parse(cli(box, ["status", "--json", train]).stdout) as {
       runs: { jobId: string; arrayIndex?: number }[];
     };
-    // One array job on the cluster: every run is a task of the same job.
     expect(new Set(sweep.runs.map((run) => run.jobId))).toEqual(new Set([train]));
-    for (const [i, [a, b]] of [
+    for (const [i, argv] of [
       ["1", "x"],
       ["1", "y"],
       ["2", "x"],
       ["2", "y"],
     ].entries()) {
-      const out = cli(box, ["logs", train ?? "", "--index", String(i), "--stream", "stdout"]).stdout;
-      expect(out).toBe(`${seen("train")} prep=${prep ?? ""} a=${a ?? ""} b=${b ?? ""}\n`);
+      const out = cli(box, ["logs", train, "--index", String(i), "--stream", "stdout"]).stdout;
+      expect(seenIn(out)).toEqual(seen("train", { SLIPWAY_STEP_PREP_JOB_ID: prep }, argv));
     }
-    expect(cli(box, ["logs", evaluate ?? ""]).stdout).toBe(`${seen("eval")} train=${train ?? ""}\n`);
+    expect(seenIn(cli(box, ["logs", report, "--stream", "stdout"]).stdout)).toEqual(
+      seen("report", { SLIPWAY_STEP_TRAIN_JOB_ID: train }),
+    );
+    expect(seenIn(cli(box, ["logs", evaluate]).stdout)).toEqual(
+      seen("eval", { SLIPWAY_STEP_TRAIN_JOB_ID: train }),
+    );
+    // report shared train's cluster, so Slurm held it with afterok on train's array job.
+    const script = await loginTransport(access, box).run(`cat ~/.slipway/jobs/${report}/job.sbatch`);
+    expect(script.stdout).toContain(`#SBATCH --dependency=afterok:${nativeIdOf(box, train)}\n`);
+  });
+
+  it("cancels what waits for a failed step: the chained Slurm job and the Docker step never run", async () => {
+    const box = sandbox();
+    writeFileSync(
+      join(box.root, "fail.toml"),
+      [
+        'name = "fails"',
+        "[steps.prep]",
+        'profile = "cluster"',
+        'command = ["sh", "-c", "sleep 2; exit 3"]',
+        "[steps.train]",
+        'profile = "cluster"',
+        'after = ["prep"]',
+        'command = ["echo", "never"]',
+        "[steps.eval]",
+        'profile = "box"',
+        'after = ["train"]',
+        'command = ["echo", "never"]',
+        "",
+      ].join("\n"),
+    );
+    const id = cli(box, ["run", "fail.toml"]).stdout.trim();
+    await until("the experiment ends", () => ended(statusOf(box, id)), 120_000);
+    const steps = statusOf(box, id).steps;
+    expect(steps.map((s) => [s.name, s.state, s.reason])).toEqual([
+      ["prep", "failed", "NonZeroExitCode"],
+      ["train", "cancelled", "dependency failed"],
+      ["eval", "cancelled", "dependency failed"],
+    ]);
+    // train was submitted at once (afterok on prep) and then cancelled on the cluster before it ran.
+    const train = steps[1]?.jobId ?? "";
+    expect(JSON.parse(cli(box, ["status", "--json", train]).stdout)).toMatchObject({ state: "cancelled" });
+    expect(cli(box, ["logs", train, "--stream", "stdout"]).stdout).not.toContain("never");
   });
 });

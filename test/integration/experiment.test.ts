@@ -101,13 +101,22 @@ describe("experiments on this machine", () => {
       '[steps.a]\nprofile = "local"\ncommand = ["true"]\nafter = ["b"]\n',
       'steps.a.after[0]: unknown step "b"',
     ],
-  ])("refuses a bad file with exit 2 and starts nothing: %#", (text, message) => {
+    [
+      // Every step is dry-run with its profile before anything starts; each one that would not launch is named.
+      '[steps.a]\nprofile = "local"\ncommand = ["true"]\n' +
+        '[steps.b]\nprofile = "locl"\ncommand = ["true"]\nafter = ["a"]\n' +
+        '[steps.c]\nprofile = "local"\ncommand = ["true"]\nimage = "busybox"\nafter = ["a"]\n',
+      "2 steps would not launch, so nothing started:\n  step b (profile locl): ",
+      'no profile "locl" (profiles: local; did you mean "local"?)',
+      '\n  step c (profile local): the local executor cannot run this job:\n      - image = "busybox"',
+    ],
+  ])("refuses a bad file with exit 2 and starts nothing: %#", (text, ...messages) => {
     const box = makeSandbox(tempDir());
     writeFileSync(join(box.root, "exp.toml"), text);
     const result = cli(box, ["run", "exp.toml"]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("error: ");
-    expect(result.stderr).toContain(message);
+    for (const message of messages) expect(result.stderr).toContain(message);
     expect(result.stderr).toContain("hint: ");
     expect(existsSync(join(box.slipwayHome, "experiments"))).toBe(false);
   });

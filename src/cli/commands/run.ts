@@ -9,10 +9,10 @@ import { SlipwayError } from "../../errors.ts";
  * `slipway run <file>` and `slipway run --resume <id>`: records the experiment (or takes up a recorded one) and
  * starts its supervisor as a detached process, then prints the id and how to follow it.
  */
-export function runRun(
+export async function runRun(
   file: string | undefined,
   flags: { readonly resume?: string; readonly config?: string; readonly json?: true },
-): number {
+): Promise<number> {
   const runtime = runtimeOf();
   let record;
   if (flags.resume !== undefined) {
@@ -33,7 +33,7 @@ export function runRun(
         hint: "e.g. slipway run experiment.toml (examples/experiment.toml shows the keys)",
       });
     }
-    record = createExperiment(file, runtime, flags.config);
+    record = await createExperiment(file, runtime, flags.config);
   }
   const pid = spawnSupervisor(record, runtime, process.argv[1] ?? "slipway");
   if (flags.json === true) printJson({ id: record.id, supervisor: pid });

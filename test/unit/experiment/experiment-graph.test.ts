@@ -35,7 +35,7 @@ describe("nextMoves", () => {
         { name: "train", after: ["prep"], state: "waiting" },
         { name: "eval", after: ["train"], state: "waiting" },
       ]),
-    ).toEqual({ start: ["train"], cancel: [] });
+    ).toEqual({ start: ["train"], cancel: [], stop: [] });
   });
 
   it("cancels every dependant of a failed step, and starts the others", () => {
@@ -46,6 +46,38 @@ describe("nextMoves", () => {
         { name: "eval", after: ["train"], state: "waiting" },
         { name: "other", after: [], state: "waiting" },
       ]),
-    ).toEqual({ start: ["other"], cancel: ["train", "eval"] });
+    ).toEqual({ start: ["other"], cancel: ["train", "eval"], stop: [] });
+  });
+
+  it("starts a step at once after a running step of the same Slurm cluster, never across clusters", () => {
+    const a = "me@login1:22";
+    expect(
+      nextMoves([
+        { name: "prep", after: [], state: "running", cluster: a },
+        { name: "train", after: ["prep"], state: "waiting", cluster: a },
+        { name: "other", after: ["prep"], state: "waiting", cluster: "me@login2:22" },
+        { name: "local", after: ["prep"], state: "waiting" },
+        { name: "eval", after: ["train"], state: "waiting", cluster: a },
+      ]),
+    ).toEqual({ start: ["train"], cancel: [], stop: [] });
+    // A step still launching has no Slurm id to wait for yet.
+    expect(
+      nextMoves([
+        { name: "prep", after: [], state: "launching", cluster: a },
+        { name: "train", after: ["prep"], state: "waiting", cluster: a },
+      ]).start,
+    ).toEqual([]);
+  });
+
+  it("stops chained steps whose predecessor failed, and cancels what waits for them", () => {
+    const a = "me@login1:22";
+    expect(
+      nextMoves([
+        { name: "prep", after: [], state: "failed", cluster: a },
+        { name: "train", after: ["prep"], state: "running", cluster: a },
+        { name: "eval", after: ["train"], state: "running", cluster: a },
+        { name: "report", after: ["eval"], state: "waiting" },
+      ]),
+    ).toEqual({ start: [], cancel: ["report"], stop: ["train", "eval"] });
   });
 });
