@@ -117,7 +117,11 @@ export async function dryRunSweep(
           ];
   const rendered = [
     `sweep ${id} on profile ${executor.profile.name} (${executor.kind}): ${record.runs.length} combinations, ${
-      planned.jobs.length === 1 && executor.kind === "slurm" ? "one array job" : `${planned.jobs.length} jobs`
+      executor.kind === "slurm"
+        ? "one array job"
+        : executor.kind === "kubernetes"
+          ? "one Indexed Job"
+          : `${planned.jobs.length} jobs`
     }${sweep.maxParallel === undefined ? "" : `, at most ${sweep.maxParallel} at once`}`,
     ...combos,
     "",

@@ -70,7 +70,7 @@ export interface Job {
    */
   readonly code: ShippedCode | undefined;
   /**
-   * For a sweep launched as one array job (Slurm): each array task's command and the variables that differ between
+   * For a sweep launched as one array job (Slurm) or Indexed Job (Kubernetes): each array task's command and the variables that differ between
    * tasks, by task index. `command` and `env` are then task 0's.
    */
   readonly sweep?: SweepTasks | undefined;
@@ -89,6 +89,8 @@ export interface SweepTasks {
     readonly command: readonly string[];
     readonly env: Readonly<Record<string, string>>;
   }[];
+  /** At most this many tasks run at once (Kubernetes' `parallelism`; Slurm writes it as the array's `%K`). */
+  readonly maxParallel?: number | undefined;
 }
 
 /**

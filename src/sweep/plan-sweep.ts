@@ -46,7 +46,9 @@ export function planSweep(
   const profileTags = executor.tracking.vars["WANDB_TAGS"];
   const baseTags = typeof profileTags === "string" && profileTags !== "" ? profileTags.split(",") : [];
   const recipes = sweepRecipes(recipe, sweepId, combinations, baseTags);
-  if (executor.kind === "slurm") return slurmArray(recipes, combinations, sweep, executor, context, sweepId);
+  if (executor.kind === "slurm" || executor.kind === "kubernetes") {
+    return oneJob(recipes, combinations, sweep, executor, context, sweepId);
+  }
   const throttle = executor.capabilities.unsupported["sweep-throttle"];
   if (sweep.maxParallel !== undefined && throttle !== undefined) {
     throw new UnsupportedError(executor.kind, [`maxParallel = ${sweep.maxParallel}: ${throttle}`]);
@@ -69,8 +71,11 @@ export function planSweep(
   };
 }
 
-/** On Slurm: one array job whose task `i` runs combination `i`, throttled by `%maxParallel`. */
-function slurmArray(
+/**
+ * On Slurm one array job whose task `i` runs combination `i`, throttled by `%maxParallel`; on Kubernetes one Indexed
+ * Job whose completion index `i` does, `maxParallel` at a time (`parallelism`).
+ */
+function oneJob(
   recipes: readonly Recipe[],
   combinations: readonly Combination[],
   sweep: Sweep,
@@ -80,7 +85,14 @@ function slurmArray(
 ): PlannedSweep {
   // Built as array tasks: no task gets a run id of its own that every task would share.
   const tasks = recipes.map((each) =>
-    buildJob({ ...each, array: "0" }, executor.profile, executor.tracking, { ...context, id: sweepId }),
+    buildJob(
+      executor.kind === "slurm"
+        ? { ...each, array: "0" }
+        : { ...each, tracking: { ...each.tracking, runId: false } },
+      executor.profile,
+      executor.tracking,
+      { ...context, id: sweepId },
+    ),
   );
   const [first] = tasks;
   if (first === undefined) throw new SlipwayError("RECIPE_INVALID", "a sweep needs at least one combination");
@@ -101,15 +113,18 @@ function slurmArray(
       { hint: `give ${secret} one value for the whole sweep, or a name that does not look secret` },
     );
   }
+  const slurm = executor.kind === "slurm";
+  if (!slurm) checkIndexedJob(first, executor);
   const array = `0-${tasks.length - 1}${sweep.maxParallel === undefined ? "" : `%${sweep.maxParallel}`}`;
   const job: Job = {
     ...first,
-    array,
+    array: slurm ? array : undefined,
     sweep: {
       tasks: tasks.map((task) => ({
         command: task.command,
         env: Object.fromEntries([...varying].sort().map((name) => [name, String(task.env[name] ?? "")])),
       })),
+      maxParallel: sweep.maxParallel,
     },
   };
   checkCapabilities(job, executor.capabilities);
@@ -125,4 +140,17 @@ function slurmArray(
       command: [...task.command],
     })),
   };
+}
+
+/** What a combination of an Indexed Job cannot have: its index picks the combination, one pod runs it. */
+function checkIndexedJob(job: Job, executor: Executor): void {
+  const problem =
+    job.resources.nodes > 1
+      ? `${job.resources.nodes} nodes per combination: a sweep's Indexed Job runs each combination in one pod`
+      : job.launcher === "torchrun"
+        ? "launcher torchrun: a sweep's Indexed Job starts each combination's command itself"
+        : undefined;
+  if (problem !== undefined) {
+    throw new UnsupportedError(executor.kind, [problem]);
+  }
 }

@@ -3,11 +3,18 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { defaultConnections } from "../../src/transport/connections.ts";
 import { until } from "../contract/harness.ts";
-import { describeWithEngine, slurmCluster, type SlurmClusterAccess } from "../helpers/engine.ts";
+import {
+  describeWithEngine,
+  kubernetesCluster,
+  slurmCluster,
+  type KubernetesClusterAccess,
+  type SlurmClusterAccess,
+} from "../helpers/engine.ts";
+import { kubectlOf } from "../helpers/kubectl.ts";
 import { runCli } from "../helpers/run-cli.ts";
 import { makeSandbox, type Sandbox } from "../helpers/sandbox.ts";
 import { clusterSandbox, loginTransport } from "../helpers/slurm-sandbox.ts";
-import { useTempDirs } from "../helpers/temp-dir.ts";
+import { CANARY_KEY, useTempDirs } from "../helpers/temp-dir.ts";
 
 interface SweepJson {
   readonly runs: readonly {
@@ -164,5 +171,92 @@ describeWithEngine("a sweep on the real Slurm cluster", slurmCluster(), (value) 
     expect(result.stderr).toContain(
       "hint: this cluster's MaxArraySize is 1001, so array indices go up to 1000, and this job's largest is 1499",
     );
+  });
+});
+
+describeWithEngine("a sweep on the real Kubernetes cluster", kubernetesCluster(), (value) => {
+  const tempDir = useTempDirs();
+  const cluster = (value === "" ? {} : JSON.parse(value)) as KubernetesClusterAccess;
+  const sandbox = (): Sandbox => {
+    const toml = [
+      "[k8s]",
+      'executor = "kubernetes"',
+      `image = "${cluster.images.busybox}"`,
+      'image_pull_policy = "Never"',
+      `namespace = "${cluster.namespace}"`,
+      `kubeconfig = "${cluster.kubeconfig}"`,
+      "grace_seconds = 1",
+      "",
+    ].join("\n");
+    return makeSandbox(tempDir(), toml, { WANDB_API_KEY: CANARY_KEY });
+  };
+
+  it("is one Indexed Job, at most --max-parallel pods at once, each index its own values and outcome", async () => {
+    const box = sandbox();
+    // b=bad fails its combination only: each index has its own retries and outcome.
+    const args = ["launch", "-p", "k8s", "-d", "-n", "pr", "--max-parallel", "2"];
+    const command = [
+      'echo "a=$0 b=$1 group=$WANDB_RUN_GROUP name=$WANDB_NAME"; [ "$1" != bad ]',
+      "{a}",
+      "{b}",
+    ];
+    const launched = cli(box, [
+      ...args,
+      "--sweep",
+      "a=1,2",
+      "--sweep",
+      "b=x y,bad",
+      "--",
+      "sh",
+      "-c",
+      ...command,
+    ]);
+    expect(launched.stderr).not.toContain("error");
+    const id = launched.stdout.trim();
+    await until("the Indexed Job ends", () => ended(statusOf(box, id)), 180_000);
+    const json = statusOf(box, id);
+    expect(json.runs.map((run) => [run.jobId, run.arrayIndex, run.state])).toEqual([
+      [id, 0, "succeeded"],
+      [id, 1, "failed"],
+      [id, 2, "succeeded"],
+      [id, 3, "failed"],
+    ]);
+    expect(json.summary).toBe("4 jobs: 2 succeeded, 2 failed");
+    const kubectl = kubectlOf(cluster);
+    const jobs = kubectl("get", "jobs", "-l", `slipway.dev/job-id=${id}`, "-o", "jsonpath={.items[*].spec}");
+    expect(JSON.parse(jobs)).toMatchObject({ completionMode: "Indexed", completions: 4, parallelism: 2 });
+    for (const [i, [a, b]] of [
+      ["1", "x y"],
+      ["1", "bad"],
+      ["2", "x y"],
+      ["2", "bad"],
+    ].entries()) {
+      const out = cli(box, ["logs", id, "--index", String(i)]).stdout;
+      expect(out).toBe(`a=${a ?? ""} b=${b ?? ""} group=${id} name=pr-a=${a ?? ""}-b=${b ?? ""}\n`);
+    }
+    expect(kubectl("get", "configmap", `${id}-sweep`, "-o", "jsonpath={.data}")).not.toContain(CANARY_KEY);
+    expect(cli(box, ["cleanup", id]).status).toBe(0);
+  });
+
+  it("cancels every index of the sweep", async () => {
+    const box = sandbox();
+    const id = cli(box, [
+      "launch",
+      "-p",
+      "k8s",
+      "-d",
+      "--sweep",
+      "n=1,2",
+      "--",
+      "sleep",
+      "30{n}",
+    ]).stdout.trim();
+    await until(
+      "both indexes run",
+      () => statusOf(box, id).runs.every((run) => run.state === "running"),
+      120_000,
+    );
+    expect(cli(box, ["cancel", id]).status).toBe(0);
+    expect(statusOf(box, id).summary).toBe("2 jobs: 2 cancelled");
   });
 });

@@ -60,8 +60,8 @@ export async function reportLaunchedSweep(
     const statuses = await Promise.all(launched.jobs.map((job) => job.wait()));
     const ended = statuses.map((status) => ({ status }));
     say(
-      record.executor === "slurm"
-        ? `${kind} ${id}: array job ${statuses[0]?.raw ?? ""}`
+      launched.jobs.length === 1 && record.runs.length > 1
+        ? `${kind} ${id}: ${record.executor === "slurm" ? "array job" : "Indexed Job"} ${statuses[0]?.raw ?? ""}`
         : `${kind} ${id}: ${sweepSummary(ended)}`,
     );
     say(`per ${what === "agents" ? "agent" : "combination"}: slipway status ${id}`);

@@ -38,6 +38,9 @@ export interface KubeJob {
     readonly succeeded?: number;
     readonly failed?: number;
     readonly terminating?: number;
+    /** An Indexed Job's indexes that succeeded (`"0-2,5"`), and with a per-index backoff limit, those that failed. */
+    readonly completedIndexes?: string;
+    readonly failedIndexes?: string;
   };
 }
 

@@ -19,6 +19,8 @@ export const kubernetesDetailSchema = z.strictObject({
   kubeconfig: z.array(z.string()),
   uid: z.string().min(1),
   nodes: z.number().int().positive(),
+  /** A sweep's Indexed Job: how many combinations (completion indexes) it runs. */
+  tasks: z.number().int().positive().optional(),
   graceSeconds: z.number().int().nonnegative(),
 });
 

@@ -15,6 +15,7 @@ import { kubeSession, type KubeSession } from "./kube-session.ts";
 import type { KubernetesDetail } from "./kubernetes-detail.ts";
 import { ANNOTATION_CANCELLED } from "./plan.ts";
 import { podLogEntries } from "./pod-logs.ts";
+import { sweepTaskStates } from "./sweep-task-states.ts";
 import { CONTAINER_NAME } from "./pod-spec.ts";
 import { kubernetesStatus, needsPods } from "./states.ts";
 
@@ -60,8 +61,10 @@ export function kubernetesEngine(
     const job = await s.jobs.get(namespace, id);
     return job?.metadata.uid === detail.uid ? job : undefined;
   };
+  // One log per pod index: the nodes of a multi-node job, the combinations of a sweep.
+  const indexed = detail.nodes > 1 || detail.tasks !== undefined;
   const savedLog = (index: number | undefined): string =>
-    files.log("stdout", detail.nodes > 1 ? (index ?? 0) : undefined);
+    files.log("stdout", indexed ? (index ?? 0) : undefined);
 
   async function* entries(options: LogOptions, isDone: () => Promise<boolean>): AsyncGenerator<LogEntry> {
     // Kubernetes keeps one log per container, stdout and stderr merged: all of it is stdout.
@@ -133,6 +136,17 @@ export function kubernetesEngine(
       await Promise.race([Promise.allSettled(keeping), bound]);
     },
 
+    ...(detail.tasks === undefined
+      ? {}
+      : {
+          async tasks(): Promise<ReadonlyMap<number, JobStatus>> {
+            const s = await session();
+            const job = await findJob(s);
+            const pods = job === undefined ? [] : await listPods(s.api, namespace, id);
+            return sweepTaskStates(job, pods, detail.tasks ?? 0, cancelRequested());
+          },
+        }),
+
     async changed(ms: number, signal: AbortSignal | undefined): Promise<void> {
       const s = await session().catch(() => undefined);
       if (s === undefined) await sleep(ms, undefined, { signal }).catch(() => undefined);
@@ -157,7 +171,7 @@ export function kubernetesEngine(
             query: { container: CONTAINER_NAME },
           }),
         ).catch(() => "");
-        save("stdout", text, detail.nodes > 1 ? podIndex(pod) : undefined);
+        save("stdout", text, indexed ? podIndex(pod) : undefined);
       }
       await deleteJob(s.api, namespace, id, "Background");
       return {

@@ -15,8 +15,6 @@ import { submitKubernetes } from "./submit-kubernetes.ts";
 /** What the kubernetes executor cannot do, and why. */
 export const KUBERNETES_CAPABILITIES: Capabilities = {
   unsupported: {
-    "sweep-throttle":
-      "--max-parallel needs a scheduler that holds jobs back; here every job of a sweep starts at once and nothing stays behind to start the next one (on Slurm a sweep is an array job, throttled by %K)",
     array: "job arrays are a Slurm feature; launch one job per index instead",
     dependencies: "waiting for other jobs is a Slurm feature here; chain the launches in your script",
   },
@@ -67,6 +65,7 @@ function createKubernetesExecutor(
         kubeconfig: [...access.files],
         uid: job.metadata.uid,
         nodes: plan.nodes,
+        ...(plan.tasks === undefined ? {} : { tasks: plan.tasks }),
         graceSeconds: profile.settings.graceSeconds,
       };
       return {

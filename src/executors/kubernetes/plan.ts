@@ -1,12 +1,14 @@
 import type { KubernetesProfile } from "../../config/types.ts";
-import type { Job } from "../../job/job.ts";
+import type { Job, SweepTasks } from "../../job/job.ts";
+import { SlipwayError } from "../../errors.ts";
 import { slurmTimeSeconds } from "../../config/slurm-time.ts";
 import { splitEnv } from "../../job/split-env.ts";
 import type { ShippedCode } from "../../package/code-package.ts";
 import type { Secret } from "../../secret.ts";
 import type { Plan } from "../types.ts";
 import type { KubeTarget } from "./kube-config.ts";
-import { podSpec } from "./pod-spec.ts";
+import { sweepParams } from "../slurm/sweep-params.ts";
+import { podSpec, SWEEP_PARAMS_KEY } from "./pod-spec.ts";
 
 /** Labels that let slipway find its objects again. */
 export const LABEL_JOB_ID = "slipway.dev/job-id";
@@ -44,6 +46,10 @@ export interface KubernetesPlan extends Plan {
   readonly service: Manifest | undefined;
   /** The ConfigMap of the shipped code, without its archive (added at submit); absent with `package = "none"`. */
   readonly code: { readonly manifest: Manifest; readonly summary: ShippedCode } | undefined;
+  /** A sweep's ConfigMap: `params.sh`, the combination of each completion index (no secret in it). */
+  readonly sweep: Manifest | undefined;
+  /** A sweep: how many combinations its Indexed Job runs, one per completion index. */
+  readonly tasks: number | undefined;
   /** Kueue admits the job: it stays suspended until then. */
   readonly queued: boolean;
   readonly nodes: number;
@@ -57,6 +63,14 @@ export function secretNameOf(jobId: string): string {
 /** The code ConfigMap's name. */
 export function codeConfigMapOf(jobId: string): string {
   return `${jobId}-code`;
+}
+
+/** What a ConfigMap may hold in all (keys and values), as the API server checks it. */
+export const CONFIGMAP_LIMIT = 1024 * 1024;
+
+/** The sweep ConfigMap's name. */
+export function sweepConfigMapOf(jobId: string): string {
+  return `${jobId}-sweep`;
 }
 
 /** The headless Service's name: a DNS-1035 label (it must start with a letter; job ids may start with a digit). */
@@ -80,6 +94,7 @@ export function planKubernetes(job: Job, profile: KubernetesProfile): Kubernetes
   const hasSecrets = Object.keys(split.secrets).length > 0;
   const secretName = settings.secretName ?? (hasSecrets ? secretNameOf(job.id) : undefined);
   const nodes = job.resources.nodes;
+  const { sweep } = job;
   const service = nodes > 1 ? serviceNameOf(job.id) : undefined;
   const labels = objectLabels(job, profile);
   const { queue } = settings;
@@ -102,12 +117,23 @@ export function planKubernetes(job: Job, profile: KubernetesProfile): Kubernetes
       metadata: metadata(job.id, jobLabels),
       spec: {
         suspend: true,
-        backoffLimit: job.retries ?? settings.retries,
+        // A sweep's combinations fail and retry one by one: one failing does not end the others.
+        ...(sweep === undefined
+          ? { backoffLimit: job.retries ?? settings.retries }
+          : { backoffLimitPerIndex: job.retries ?? settings.retries }),
         // A recipe's `time` wins over the profile's.
         ...(deadline === undefined ? {} : { activeDeadlineSeconds: deadline }),
         ...(settings.ttlSecondsAfterFinished === undefined
           ? {}
           : { ttlSecondsAfterFinished: settings.ttlSecondsAfterFinished }),
+        ...(sweep !== undefined
+          ? {
+              completionMode: "Indexed",
+              completions: sweep.tasks.length,
+              parallelism: sweep.maxParallel ?? sweep.tasks.length,
+              podReplacementPolicy: "Failed",
+            }
+          : {}),
         ...(nodes > 1
           ? {
               completionMode: "Indexed",
@@ -127,6 +153,7 @@ export function planKubernetes(job: Job, profile: KubernetesProfile): Kubernetes
               job.code === undefined
                 ? undefined
                 : { configMap: codeConfigMapOf(job.id), subdir: job.code.subdir },
+            sweep: sweep === undefined ? undefined : sweepConfigMapOf(job.id),
           }),
         },
       },
@@ -165,6 +192,17 @@ export function planKubernetes(job: Job, profile: KubernetesProfile): Kubernetes
             },
             summary: job.code,
           },
+    sweep:
+      sweep === undefined
+        ? undefined
+        : {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: metadata(sweepConfigMapOf(job.id)),
+            immutable: true,
+            data: { [SWEEP_PARAMS_KEY]: sweepScript(sweep) },
+          },
+    tasks: sweep?.tasks.length,
     queued,
     nodes,
   };
@@ -186,4 +224,18 @@ function labelValue(text: string): string {
     .replace(/[^A-Za-z0-9_.-]+/g, "-")
     .slice(0, 63)
     .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+}
+
+/** A sweep's parameter script, refused (before anything is created) when over what a ConfigMap holds. */
+function sweepScript(sweep: SweepTasks): string {
+  const script = sweepParams(sweep, "sh");
+  const bytes = Buffer.byteLength(script) + SWEEP_PARAMS_KEY.length;
+  if (bytes > CONFIGMAP_LIMIT) {
+    throw new SlipwayError(
+      "RECIPE_INVALID",
+      `the sweep's ${sweep.tasks.length} combinations take ${bytes} bytes, over the 1 MiB a Kubernetes ConfigMap holds`,
+      { hint: "split the sweep, or shorten the command and values" },
+    );
+  }
+  return script;
 }

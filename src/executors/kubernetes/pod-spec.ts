@@ -39,6 +39,8 @@ export interface PodEnv {
   readonly service: string | undefined;
   /** The shipped code: a ConfigMap holding its archive, unpacked into an emptyDir by an init container. */
   readonly code: { readonly configMap: string; readonly subdir: string } | undefined;
+  /** A sweep: the ConfigMap whose `params.sh` sets each completion index's argv and varying variables. */
+  readonly sweep?: string | undefined;
 }
 
 /** Where the shipped code is unpacked in every pod. */
@@ -46,6 +48,11 @@ export const CODE_DIR = "/slipway/code";
 /** The key of the code archive in the code ConfigMap. */
 export const CODE_ARCHIVE_KEY = "code.tar.gz";
 const ARCHIVE_DIR = "/slipway/archive";
+/** The key of a sweep's parameter script in its ConfigMap, mounted in `SWEEP_DIR`. */
+export const SWEEP_PARAMS_KEY = "params.sh";
+const SWEEP_DIR = "/slipway/sweep";
+/** A sweep's entry: the index's case in params.sh sets the argv, then it runs in place of the shell. */
+const SWEEP_ENTRY = `. ${SWEEP_DIR}/${SWEEP_PARAMS_KEY} && exec "$@"`;
 
 /** A size as a Kubernetes quantity in bytes (`"16G"` → `"17179869184"`). */
 export function quantityOf(size: string): string {
@@ -66,7 +73,10 @@ export function podSpec(job: Job, settings: KubernetesSettings, env: PodEnv): Re
   const nodes = job.resources.nodes;
   const rank0Host = `${job.id}-0`;
   const masterAddr = env.service === undefined ? undefined : `${rank0Host}.${env.service}`;
-  const command = launchCommand(job, settings, masterAddr);
+  const command =
+    env.sweep === undefined
+      ? launchCommand(job, settings, masterAddr)
+      : ["/bin/sh", "-c", SWEEP_ENTRY, "slipway-sweep"];
   const extraEnv: Record<string, string> =
     masterAddr === undefined
       ? {}
@@ -102,6 +112,7 @@ export function podSpec(job: Job, settings: KubernetesSettings, env: PodEnv): Re
           { name: "code-archive", configMap: { name: env.code.configMap } },
           { name: "code", emptyDir: {} },
         ]),
+    ...(env.sweep === undefined ? [] : [{ name: "sweep", configMap: { name: env.sweep } }]),
   ];
   const volumeMounts = [
     ...settings.mounts.map((mount, i) => ({
@@ -111,6 +122,7 @@ export function podSpec(job: Job, settings: KubernetesSettings, env: PodEnv): Re
     })),
     ...(settings.shmSize === undefined ? [] : [{ name: "shm", mountPath: "/dev/shm" }]),
     ...(env.code === undefined ? [] : [{ name: "code", mountPath: CODE_DIR }]),
+    ...(env.sweep === undefined ? [] : [{ name: "sweep", mountPath: SWEEP_DIR, readOnly: true }]),
   ];
   const image = job.image ?? settings.image;
   const pullPolicy =

@@ -31,6 +31,7 @@ export function renderKubernetes(plan: KubernetesPlan): string {
     const archive = `<${CODE_ARCHIVE_KEY} of ${describeCode(plan.code.summary)}>`;
     documents.push({ ...plan.code.manifest, binaryData: { [CODE_ARCHIVE_KEY]: archive } });
   }
+  if (plan.sweep !== undefined) documents.push(plan.sweep);
   if (plan.service !== undefined) documents.push(plan.service);
   const where = [
     `namespace ${plan.namespace}`,

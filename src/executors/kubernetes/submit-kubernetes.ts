@@ -5,7 +5,7 @@ import { CODE_ARCHIVE_KEY } from "./pod-spec.ts";
 import type { KubeApi } from "./kube-api.ts";
 import { createOrFind, deleteJob, patchJob } from "./kube-objects-api.ts";
 import type { KubeJob } from "./kube-objects.ts";
-import type { KubernetesPlan, Manifest } from "./plan.ts";
+import { CONFIGMAP_LIMIT, type KubernetesPlan, type Manifest } from "./plan.ts";
 
 const ATTEMPTS = 3;
 
@@ -41,9 +41,6 @@ export async function submitKubernetes(
     }
   }
 }
-
-/** What a ConfigMap may hold in all (keys and values), as the API server checks it. */
-const CONFIGMAP_LIMIT = 1024 * 1024;
 
 function codeArchive(planned: ShippedCode, packed: CodePackage | undefined): Buffer {
   const code = packedFor(planned, packed);
@@ -96,6 +93,9 @@ async function submitOnce(plan: KubernetesPlan, api: KubeApi, archive: Buffer | 
       const binaryData = { [CODE_ARCHIVE_KEY]: archive.toString("base64") };
       const configMap = { ...owned(plan.code.manifest), binaryData };
       await createOrFind(api, namespace, "configmaps", configMap, { jobId, ownerUid: owner.uid });
+    }
+    if (plan.sweep !== undefined) {
+      await createOrFind(api, namespace, "configmaps", owned(plan.sweep), { jobId, ownerUid: owner.uid });
     }
     if (plan.service !== undefined) {
       await createOrFind(api, namespace, "services", owned(plan.service), { jobId, ownerUid: owner.uid });

@@ -102,6 +102,6 @@ describe("a sweep on Slurm", () => {
       encoding: "utf8",
     });
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe("slipway: no sweep parameters for array task 5\n");
+    expect(result.stderr).toBe("slipway: no sweep parameters for task 5\n");
   });
 });

@@ -208,9 +208,12 @@ describe("slurm pieces", () => {
     expect(arrayIndices(spec)).toEqual(indices);
   });
 
-  it.each(["", "a-b", "3-1", "0-3%0", "0-4000001", "0-3%2%1", "1,,2", "-1"])("array %j is refused", (spec) => {
-    expect(() => arrayIndices(spec)).toThrow(`array = "${spec}" is not a Slurm array`);
-  });
+  it.each(["", "a-b", "3-1", "0-3%0", "0-4000001", "0-3%2%1", "1,,2", "-1"])(
+    "array %j is refused",
+    (spec) => {
+      expect(() => arrayIndices(spec)).toThrow(`array = "${spec}" is not a Slurm array`);
+    },
+  );
 
   it.each([
     ["~/.slipway/jobs/a", "/home/me/.slipway/jobs/a"],
