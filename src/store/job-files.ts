@@ -22,6 +22,11 @@ export interface JobFiles {
   readonly attempt: string;
   /** Present once a local job reached its time limit; written by the wrapper's watchdog before it stops the job. */
   readonly timeLimitReached: string;
+  /**
+   * A local job's ordered log: one `<time> <stdout|stderr> <line>` record per line in the order the lines arrived,
+   * then `<time> end` once both streams closed. Absent for jobs launched before it existed (and other executors).
+   */
+  readonly output: string;
   /** A log of the job (local jobs write them; other executors save them here at cleanup). `index`: an array task. */
   log(stream: "stdout" | "stderr", index?: number): string;
 }
@@ -42,6 +47,7 @@ export function jobFiles(dir: string): JobFiles {
     cancelRequested: join(dir, "cancel-requested"),
     attempt: join(dir, "attempt"),
     timeLimitReached: join(dir, "time-limit-reached"),
+    output: join(dir, "output.log"),
     log: (stream, index) => join(dir, index === undefined ? `${stream}.log` : `${stream}-${index}.log`),
   };
 }

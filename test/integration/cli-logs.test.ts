@@ -1,3 +1,5 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { describeWithEngine, dockerDaemon } from "../helpers/engine.ts";
 import { runCli } from "../helpers/run-cli.ts";
@@ -56,11 +58,38 @@ function checkOrderedLogs(opts: Opts, profile: string): void {
 }
 
 describe("slipway logs on local jobs", () => {
-  // Local jobs keep one file per stream (no time per line): --tail works, --since/--timestamps say they cannot apply.
-  it("says the logs keep no times, reads them per stream, and --tail still works", () => {
+  it("shows stdout and stderr in write order, with --json, --tail, --timestamps and --since", () => {
+    const box = makeSandbox(tempDir());
+    checkOrderedLogs({ env: box.env, cwd: box.root }, "local");
+  });
+
+  it("filters one stream with --stream and follows a running job in order with -f", () => {
+    const box = makeSandbox(tempDir());
+    const opts = { env: box.env, cwd: box.root };
+    const launched = runCli(["launch", "-p", "local", "--detach", "--", "sh", "-c", ALTERNATING], opts);
+    expect(launched.status, launched.stderr).toBe(0);
+    const id = launched.stdout.trim();
+    // Started while the job runs; ends once the job has ended and all of its output is read.
+    const followed = runCli(["logs", "-f", "--json", id], opts);
+    expect(followed.status, followed.stderr).toBe(0);
+    expect(jsonLines(followed.stdout).map(({ stream, line }) => `${stream}: ${line}`)).toEqual([
+      "stdout: out 1",
+      "stderr: err 1",
+      "stdout: out 2",
+      "stderr: err 2",
+    ]);
+    const stderr = runCli(["logs", "--stream", "stderr", id], opts);
+    expect(stderr.status, stderr.stderr).toBe(0);
+    expect(stderr.stdout).toBe("");
+    expect(stderr.stderr).toBe("err 1\nerr 2\n");
+  });
+
+  // Jobs launched before the ordered log existed have only one file per stream: read side by side, no times.
+  it("reads a job without output.log per stream, says it keeps no times, and --tail still works", () => {
     const box = makeSandbox(tempDir());
     const opts = { env: box.env, cwd: box.root };
     const id = finished(opts, "local");
+    rmSync(join(box.slipwayHome, "jobs", id, "output.log"));
     const result = runCli(["logs", "--timestamps", "--since", "1h", id], opts);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toBe("out 1\nout 2\n");

@@ -28,7 +28,8 @@ seen = {k: os.environ.get(k, "-") for k in
         ["RANK", "LOCAL_RANK", "WORLD_SIZE", "WANDB_RUN_ID", "WANDB_RESUME", "WANDB_RUN_GROUP", "CUDA_VISIBLE_DEVICES"]}
 seen["argv"] = sys.argv[1:]
 seen["unbuffered"] = sys.stdout.write_through  # python -u, as torchrun runs scripts
-print("rank " + json.dumps(seen, sort_keys=True))
+# One write per line: print() writes the text and the newline apart, so two ranks could interleave mid-line.
+sys.stdout.write("rank " + json.dumps(seen, sort_keys=True) + "\\n")
 `;
 const PROBE_SH =
   'echo "rank {\\"RANK\\": \\"$RANK\\", \\"LOCAL_RANK\\": \\"$LOCAL_RANK\\", \\"WORLD_SIZE\\": \\"$WORLD_SIZE\\", ' +

@@ -5,9 +5,10 @@ import { isSameProcessAlive } from "../../job/process-info.ts";
 import type { JobFiles } from "../../store/job-files.ts";
 import type { JobEngine } from "../executor-module.ts";
 import { withAttempt, timeLimitReason } from "../attempt-reason.ts";
-import { tailFiles } from "../tail-file.ts";
-import type { LogOptions } from "../types.ts";
+import { mergeStreams, tailFiles } from "../tail-file.ts";
+import type { LogEntry, LogOptions } from "../types.ts";
 import type { LocalDetail } from "./local-detail.ts";
+import { readOutputLog } from "./read-output-log.ts";
 import { LOCAL_STATES, localState, type LocalRawState } from "./states.ts";
 
 /**
@@ -67,16 +68,20 @@ export function localEngine(files: JobFiles, detail: LocalDetail, exited?: Promi
         while (alive()) await sleep(10);
       }
     },
-    logs(options: LogOptions, isDone: () => Promise<boolean>): AsyncIterable<string> {
-      const stream = options.stream ?? "all";
-      const paths = [
-        ...(stream === "stderr" ? [] : [files.log("stdout")]),
-        ...(stream === "stdout" ? [] : [files.log("stderr")]),
-      ];
-      return tailFiles(
-        paths.map((path) => ({ path })),
-        { follow: options.follow ?? false, signal: options.signal, isDone },
-      );
+    async *logs(options: LogOptions, isDone: () => Promise<boolean>): AsyncGenerator<string> {
+      if (!existsSync(files.output)) {
+        yield* streamLogs(files, options, isDone);
+        return;
+      }
+      for await (const entry of orderedEntries(files, options, isDone)) yield entry.line;
+    },
+    entries(options: LogOptions, isDone: () => Promise<boolean>): AsyncIterable<LogEntry> {
+      if (existsSync(files.output)) return orderedEntries(files, options, isDone);
+      // A job launched before the ordered log existed: both streams side by side, as they can be read.
+      const wanted = options.stream ?? "all";
+      const read = (stream: "stdout" | "stderr"): AsyncIterable<string> | undefined =>
+        wanted === "all" || wanted === stream ? streamLogs(files, { ...options, stream }, isDone) : undefined;
+      return mergeStreams({ stdout: read("stdout"), stderr: read("stderr") });
     },
     async changed(ms: number, signal: AbortSignal | undefined): Promise<void> {
       if (exited === undefined) {
@@ -95,6 +100,37 @@ export function localEngine(files: JobFiles, detail: LocalDetail, exited?: Promi
       }
     },
   };
+}
+
+/** The ordered log (`output.log`), which every local job launched since it exists has. */
+function orderedEntries(
+  files: JobFiles,
+  options: LogOptions,
+  isDone: () => Promise<boolean>,
+): AsyncGenerator<LogEntry> {
+  return readOutputLog(files.output, {
+    follow: options.follow ?? false,
+    stream: options.stream ?? "all",
+    isDone,
+    signal: options.signal,
+  });
+}
+
+/** The per-stream logs, one after the other: all an older job has. */
+function streamLogs(
+  files: JobFiles,
+  options: LogOptions,
+  isDone: () => Promise<boolean>,
+): AsyncGenerator<string> {
+  const stream = options.stream ?? "all";
+  const paths = [
+    ...(stream === "stderr" ? [] : [files.log("stdout")]),
+    ...(stream === "stdout" ? [] : [files.log("stderr")]),
+  ];
+  return tailFiles(
+    paths.map((path) => ({ path })),
+    { follow: options.follow ?? false, signal: options.signal, isDone },
+  );
 }
 
 /** Which run of the command this is, out of how many at most; the time limit as written. */

@@ -34,6 +34,8 @@ export interface LocalPlan extends Plan {
   readonly inheritEnv: boolean;
   readonly stdoutPath: string;
   readonly stderrPath: string;
+  /** The ordered log of both streams, with a time per line, written by the copier beside the two logs. */
+  readonly outputPath: string;
   /** Where the wrapper shell writes the exit code when the command ends. */
   readonly exitCodePath: string;
   readonly graceSeconds: number;
@@ -81,6 +83,7 @@ export function planLocal(job: Job, profile: LocalProfile, files: JobFiles): Loc
     inheritEnv: profile.inheritEnv,
     stdoutPath: files.log("stdout"),
     stderrPath: files.log("stderr"),
+    outputPath: files.output,
     exitCodePath: files.exitCode,
     graceSeconds: profile.graceSeconds,
     retries: job.retries ?? profile.retries,

@@ -1,7 +1,8 @@
-import { closeSync, existsSync, openSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import { CommandError, SlipwayError } from "../../errors.ts";
 import { isSecret } from "../../secret.ts";
 import { findExecutable } from "./find-executable.ts";
+import { startCopier } from "./start-copier.ts";
 import { localWrapperScript } from "./wrapper-script.ts";
 import type { LocalPlan } from "./plan.ts";
 import { NOT_INHERITED } from "./plan.ts";
@@ -18,7 +19,8 @@ export interface SpawnedLocal {
 }
 
 /**
- * Starts a planned local job in its own process group (a new session), stdout and stderr to its log files.
+ * Starts a planned local job in its own process group (a new session), its stdout and stderr piped to a detached
+ * copier ({@link startCopier}) that writes the two log files and the ordered log.
  * Throws `COMMAND_NOT_FOUND` or `SPAWN_FAILED` with what to check.
  *
  * @example
@@ -48,8 +50,11 @@ export async function spawnLocal(
   const { execa } = await import("execa");
   // Created here, 0600, so the wrapper's `>` (which keeps an existing file's mode) never makes it world-readable.
   writeFileSync(plan.exitCodePath, "", { mode: 0o600 });
-  const stdoutFd = openSync(plan.stdoutPath, "a", 0o600);
-  const stderrFd = openSync(plan.stderrPath, "a", 0o600);
+  const copier = await startCopier({
+    stdout: plan.stdoutPath,
+    stderr: plan.stderrPath,
+    output: plan.outputPath,
+  });
   try {
     const script = localWrapperScript({
       retries: plan.retries,
@@ -67,8 +72,8 @@ export async function spawnLocal(
       buffer: false,
       stdin: "ignore",
       // execa's types list only fds 1–9; any open fd works at runtime (the child inherits it directly).
-      stdout: stdoutFd as 1,
-      stderr: stderrFd as 1,
+      stdout: copier.stdoutFd as 1,
+      stderr: copier.stderrFd as 1,
     });
     const pid = subprocess.pid;
     if (pid === undefined) {
@@ -90,8 +95,8 @@ export async function spawnLocal(
       },
     };
   } finally {
-    closeSync(stdoutFd);
-    closeSync(stderrFd);
+    // The job holds its own copies now (or never started): the copier's EOF comes when the job's are closed.
+    copier.close();
   }
 }
 
