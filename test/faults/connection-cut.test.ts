@@ -19,10 +19,11 @@ const tempDir = useTempDirs();
 const TICKS = Array.from({ length: 12 }, (_, i) => `tick ${i + 1}`);
 const TICKING = "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo tick $i; sleep 0.5; done";
 
-/** Follows and waits on `job`; cuts the proxy once the job printed its first line, heals it a few seconds later. */
+/** Follows and waits on `job`; cuts the proxy once the job printed its first line, heals it `outageMs` later. */
 async function rideOut(
   job: JobHandle,
   proxy: TcpProxy,
+  outageMs = 3000,
 ): Promise<{ lines: string[]; ended: Awaited<ReturnType<JobHandle["wait"]>> }> {
   const lines: string[] = [];
   let first: () => void = () => undefined;
@@ -37,7 +38,7 @@ async function rideOut(
   await seen;
   proxy.cut();
   // Unreachable while the job goes on printing (each tick is 0.5 s: several are written meanwhile).
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await new Promise((resolve) => setTimeout(resolve, outageMs));
   proxy.heal();
   const [ended] = await Promise.all([waiting, following]);
   return { lines, ended };
@@ -78,7 +79,7 @@ describeWithEngine(
 );
 
 describeWithEngine(
-  "faults: the Ray dashboard unreachable during wait() and logs -f",
+  "faults: the Ray dashboard unreachable for 20 s during wait() and logs -f",
   rayHead(),
   (address) => {
     let proxy: TcpProxy | undefined;
@@ -96,7 +97,8 @@ describeWithEngine(
         { ...sandboxOptions(box, "ray"), detach: true },
       );
       await until("the job runs", async () => (await job.status()).state === "running");
-      const { lines, ended } = await rideOut(job, proxy);
+      // Longer than the job: it ends while the dashboard is away, and slipway learns so once it answers.
+      const { lines, ended } = await rideOut(job, proxy, 20_000);
       expect(proxy.dropped()).toBeGreaterThan(0);
       expect(ended).toMatchObject({ state: "succeeded" });
       expect(lines.filter((l) => l.startsWith("tick "))).toEqual(TICKS);
