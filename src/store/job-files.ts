@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { sep } from "node:path";
 
 /**
  * The files of one job in the job store. The store owns this layout; nothing else spells these names.
@@ -40,14 +40,16 @@ export interface JobFiles {
  * ```
  */
 export function jobFiles(dir: string): JobFiles {
+  // Plain concatenation: `dir` is already a normalised path, and `slipway list` builds these for every record.
+  const at = (name: string): string => `${dir}${sep}${name}`;
   return {
     dir,
-    record: join(dir, "job.json"),
-    exitCode: join(dir, "exit-code"),
-    cancelRequested: join(dir, "cancel-requested"),
-    attempt: join(dir, "attempt"),
-    timeLimitReached: join(dir, "time-limit-reached"),
-    output: join(dir, "output.log"),
-    log: (stream, index) => join(dir, index === undefined ? `${stream}.log` : `${stream}-${index}.log`),
+    record: at("job.json"),
+    exitCode: at("exit-code"),
+    cancelRequested: at("cancel-requested"),
+    attempt: at("attempt"),
+    timeLimitReached: at("time-limit-reached"),
+    output: at("output.log"),
+    log: (stream, index) => at(index === undefined ? `${stream}.log` : `${stream}-${index}.log`),
   };
 }
