@@ -33,6 +33,9 @@ const statusOf = (box: Sandbox, id: string): SweepJson =>
 const ended = (json: SweepJson): boolean =>
   json.runs.every((run) => ["succeeded", "failed", "cancelled"].includes(run.state));
 
+const LIST_316 = Array.from({ length: 316 }, (_, i) => String(i)).join(",");
+const LIST_317 = Array.from({ length: 317 }, (_, i) => String(i)).join(",");
+
 // $0 and $1 are the swept values: sh -c takes them as its arguments, so each task's argv is checked as received.
 const PRINT = [
   "sh",
@@ -106,6 +109,10 @@ describe("sweeps on this machine", () => {
     [["--sweep", "x=1..3"], "error: sweep parameter x is a range, which only a random sweep can draw from"],
     [["--max-parallel", "2", "--sweep", "x=1,2"], "maxParallel = 2: --max-parallel needs a scheduler"],
     [["--samples", "2"], "error: --samples is for a sweep, and no --sweep was given"],
+    [
+      ["--sweep", `x=${LIST_316}`, "--sweep", `y=${LIST_317}`],
+      "error: this sweep has 100172 combinations, more than 10000: refused so that a mistyped list does not start that many jobs at once",
+    ],
   ])("refuses %j with exit 2 and launches nothing", (flags, message) => {
     const box = makeSandbox(tempDir());
     const result = cli(box, ["launch", "-p", "local", ...flags, "--", "echo", "{x}"]);
