@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { defaultConnections } from "../../src/transport/connections.ts";
@@ -195,3 +195,63 @@ describeWithEngine("an experiment across Ray, Slurm and Docker", threeEngines(),
     expect(cli(box, ["logs", train, "--stream", "stdout"]).stdout).not.toContain("never");
   });
 });
+
+describeWithEngine(
+  "an experiment on the real Slurm cluster, its supervisor killed",
+  slurmCluster(),
+  (value) => {
+    const tempDir = useTempDirs();
+    afterAll(async () => {
+      await defaultConnections().close();
+    });
+
+    it("resumes with SIGKILL mid-experiment and launches nothing twice", async () => {
+      const access = JSON.parse(value) as SlurmClusterAccess;
+      const box = clusterSandbox(tempDir(), access);
+      const login = loginTransport(access, box);
+      const gate = `slipway-gate-${Date.now().toString(36)}`;
+      writeFileSync(
+        join(box.root, "exp.toml"),
+        [
+          'name = "resume"',
+          "[steps.slow]",
+          'profile = "cluster"',
+          `script = "while [ ! -e $HOME/${gate} ]; do sleep 0.2; done; echo slow"`,
+          "[steps.next]",
+          'profile = "cluster"',
+          'after = ["slow"]',
+          'command = ["echo", "next"]',
+          "",
+        ].join("\n"),
+      );
+      const id = cli(box, ["run", "exp.toml"]).stdout.trim();
+      await until(
+        "both steps are submitted (next chained with afterok)",
+        () => statusOf(box, id).steps.every((step) => step.state === "running"),
+        60_000,
+      );
+      const pid = (JSON.parse(cli(box, ["status", "--json", id]).stdout) as { supervisor?: { pid: number } })
+        .supervisor?.pid;
+      expect(pid).toBeGreaterThan(0);
+      process.kill(pid ?? 0, "SIGKILL");
+      await until("the supervisor is gone", () => !existsSync(`/proc/${pid ?? 0}`), 10_000);
+      expect(cli(box, ["run", "--resume", id]).status).toBe(0);
+      await login.run(`touch ~/${gate}`);
+      try {
+        await until("the experiment ends", () => ended(statusOf(box, id)), 120_000);
+        const steps = statusOf(box, id).steps;
+        expect(steps.map((step) => [step.name, step.state])).toEqual([
+          ["slow", "succeeded"],
+          ["next", "succeeded"],
+        ]);
+        // One job per step in the store and one sbatch each: the resumed supervisor reattached both.
+        expect(readdirSync(join(box.slipwayHome, "jobs")).sort()).toEqual(steps.map((s) => s.jobId).sort());
+        const log = readFileSync(join(box.slipwayHome, "experiments", `${id}.log`), "utf8");
+        expect(log.match(/launched as/g)).toHaveLength(2);
+        expect(cli(box, ["logs", steps[1]?.jobId ?? "", "--stream", "stdout"]).stdout).toBe("next\n");
+      } finally {
+        await login.run(`rm -f ~/${gate}`);
+      }
+    });
+  },
+);
