@@ -7,6 +7,7 @@ import { nodeHttp } from "../src/executors/ray/http-transport.ts";
 import { dryRun, launch } from "../src/index.ts";
 import { benchKubernetes } from "./kubernetes.ts";
 import { benchList } from "./list.ts";
+import { benchLoad } from "./load.ts";
 import { benchShip } from "./ship.ts";
 import { benchSlurm } from "./slurm.ts";
 import { benchStartup, median } from "./startup.ts";
@@ -62,6 +63,7 @@ const slurmRows = await benchSlurm(sandbox, env, home);
 const sweepRows = await benchSweep(sandbox, env, home);
 const kubernetesRows = await benchKubernetes(sandbox, env, home, runs);
 const listRows = await benchList(root, runs);
+const loadRows = await benchLoad(sandbox, env);
 const shipRows = await benchShip(join(sandbox, "ship"), env, home);
 rmSync(sandbox, { recursive: true, force: true });
 
@@ -74,7 +76,16 @@ const rows: [string, number, string][] = [
     `${(launched / raw).toFixed(2)}× raw; +${(launched - raw).toFixed(1)} ms; target ≤ +30 ms`,
   ],
 ];
-rows.push(...dockerRows, ...rayRows, ...slurmRows, ...sweepRows, ...kubernetesRows, ...listRows, ...shipRows);
+rows.push(
+  ...dockerRows,
+  ...rayRows,
+  ...slurmRows,
+  ...sweepRows,
+  ...kubernetesRows,
+  ...listRows,
+  ...loadRows,
+  ...shipRows,
+);
 console.log(`slipway bench on Node ${process.version}, median of ${runs} runs`);
 for (const [name, ms, note] of rows)
   console.log(`${name.padEnd(42)} ${ms.toFixed(1).padStart(7)} ms   ${note}`);
