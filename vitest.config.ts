@@ -19,7 +19,20 @@ export default defineConfig({
             "test/contract/**/*.engine.test.ts",
             "test/faults/**/*.test.ts",
           ],
+          exclude: ["test/faults/exclusive/**"],
           testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Faults that take a shared engine away (the Slurm scheduler restarted): after every other test, alone.
+          name: "exclusive",
+          include: ["test/faults/exclusive/**/*.test.ts"],
+          sequence: { groupOrder: 1 },
+          fileParallelism: false,
+          testTimeout: 180_000,
           hookTimeout: 120_000,
         },
       },
