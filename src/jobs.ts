@@ -1,4 +1,3 @@
-import { attachJob } from "./executors/registry.ts";
 import { statusOf } from "./executors/tracked-handle.ts";
 import type { JobHandle } from "./executors/types.ts";
 import { isTerminal, type JobStatus } from "./job/job-state.ts";
@@ -16,11 +15,12 @@ import type { JobRecord } from "./store/job-record.ts";
  * for await (const line of job.logs({ follow: true })) console.log(line);
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/require-await -- async so that a bad id rejects instead of throwing
 export async function getJob(id?: string, options: RuntimeOptions = {}): Promise<JobHandle> {
   const runtime = runtimeOf(options);
   const { store } = runtime;
-  return attachJob(store.read(store.resolve(id)), runtime);
+  const record = store.read(store.resolve(id));
+  const { attachJob } = await import("./executors/registry.ts");
+  return attachJob(record, runtime);
 }
 
 /**
@@ -71,6 +71,8 @@ export async function listJobs(options: ListJobsOptions = {}): Promise<JobSummar
       const stored = statusOf(record);
       if (isTerminal(stored)) return { record, status: stored };
       try {
+        // Loaded only for a job that has not ended: listing ended jobs needs no executor (nor env.toml's schemas).
+        const { attachJob } = await import("./executors/registry.ts");
         const handle = attachJob(record, runtime);
         const status = await handle.status();
         return { record: handle.record, status };
