@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type Dockerode from "dockerode";
+import { SlipwayError } from "../../errors.ts";
 import type { JobFiles } from "../../store/job-files.ts";
 import { tailFiles } from "../tail-file.ts";
 import type { LogEntry, LogOptions } from "../types.ts";
@@ -11,7 +12,7 @@ import { LogFrames, type StreamLine } from "./log-frames.ts";
  *
  * @example
  * ```ts
- * const source: ContainerLogSource = { host, containerId, files, container: () => containerOf(), restarts: false };
+ * const source: ContainerLogSource = { host, containerId, files, container: () => containerOf() };
  * ```
  */
 export interface ContainerLogSource {
@@ -19,15 +20,14 @@ export interface ContainerLogSource {
   readonly containerId: string;
   readonly files: JobFiles;
   readonly container: () => Promise<Dockerode.Container>;
-  /** Whether Docker may restart the container (`retries`): a follow then spans the restarts. */
-  readonly restarts: boolean;
 }
 
 /**
  * A container's log lines with their stream and time, in write order (the daemon keeps both streams in one log);
- * once the container is gone, the logs saved in the job store. `follow` reads until the container stops; with
- * restarts, until `isDone` says the job ended: Docker ends a follow at each exit of the container, so it follows again
- * from the last line seen, and once the job ended reads what came after once more (an attempt may have run between).
+ * once the container is gone, the logs saved in the job store. `follow` reads until `isDone` says the job ended:
+ * Docker ends a follow at each exit of the container (with restarts) and when the daemon goes away (a restart of the
+ * daemon, which a container with live-restore outlives), so it follows again from the last line seen, through the
+ * outage that `isDone` rides out, and once the job ended reads what came after once more.
  *
  * @example
  * ```ts
@@ -39,19 +39,24 @@ export async function* containerLogEntries(
   options: LogOptions,
   isDone?: () => Promise<boolean>,
 ): AsyncGenerator<LogEntry> {
-  if (options.follow !== true || !source.restarts || isDone === undefined) {
+  if (options.follow !== true || isDone === undefined) {
     for await (const read of readOnce(source, options, undefined)) yield read.entry;
     return;
   }
   let last: string | undefined;
   for (let done = false; ;) {
     let fresh = false;
-    for await (const read of readOnce(source, { ...options, follow: !done }, last)) {
-      // The daemon's `since` counts whole nanoseconds inclusively: the lines already seen come again.
-      if (last !== undefined && read.stamp !== undefined && read.stamp <= last) continue;
-      fresh = true;
-      last = read.stamp ?? last;
-      yield read.entry;
+    try {
+      for await (const read of readOnce(source, { ...options, follow: !done }, last)) {
+        // The daemon's `since` counts whole nanoseconds inclusively: the lines already seen come again.
+        if (last !== undefined && read.stamp !== undefined && read.stamp <= last) continue;
+        fresh = true;
+        last = read.stamp ?? last;
+        yield read.entry;
+      }
+    } catch (error) {
+      // The daemon went away mid-follow: `isDone` says whether to wait for it (and gives up after a long outage).
+      if (done || !(error instanceof SlipwayError) || error.code !== "ENGINE_UNREACHABLE") throw error;
     }
     if (done || options.signal?.aborted === true) return;
     done = await isDone();

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import * as z from "zod";
-import { dockerApiError, unreadableAnswer } from "./docker-api-error.ts";
+import { dockerApiError, unreachable, unreadableAnswer } from "./docker-api-error.ts";
 import type { DockerClient } from "./docker-client.ts";
 import type { ContainerExit } from "./states.ts";
 
@@ -115,7 +115,8 @@ function readAnswer(
     });
     response.on("close", () => {
       settle(() => {
-        reject(dockerApiError(host, request, new Error("the daemon closed the wait without an answer")));
+        // The daemon went away (a restart, a stop): the connection, not the container, ended.
+        reject(unreachable(host, new Error("the daemon closed the wait without an answer"), request));
       });
     });
     response.on("end", () => {

@@ -10,7 +10,14 @@ import type { JobFiles } from "../../store/job-files.ts";
 import type { JobEngine, LogSaver } from "../executor-module.ts";
 import type { CleanupResult, LogEntry, LogOptions } from "../types.ts";
 import { registerWait, type WaitCondition } from "./container-wait.ts";
-import { dockerApiError, statusCodeOf, unreadableAnswer, type DockerRequest } from "./docker-api-error.ts";
+import {
+  dockerApiError,
+  statusCodeOf,
+  unreachable,
+  unreadableAnswer,
+  type DockerRequest,
+} from "./docker-api-error.ts";
+import { takesConnections } from "./daemon-ping.ts";
 import { dockerClient, type DockerClient } from "./docker-client.ts";
 import type { DockerDetail } from "./docker-detail.ts";
 import { containerLogEntries } from "./container-logs.ts";
@@ -55,6 +62,14 @@ export function dockerEngine(
   let exit: ContainerExit | undefined;
   // Docker's last word on the container, for the wait condition.
   let lastStatus: string | undefined;
+  // When the daemon last showed the container running, and since when it cannot be reached: a container that ended
+  // between the two was stopped by the daemon going away (see `daemonRestartReason`).
+  let runningAt: number | undefined;
+  let unreachableSince: number | undefined;
+  const noteUnreachable = (error: unknown): void => {
+    if (error instanceof EngineError && error.code === "ENGINE_UNREACHABLE" && runningAt !== undefined)
+      unreachableSince ??= Date.now();
+  };
   // Once it settled (answered, or failed with the connection), the bounded waits below take over.
   let backgroundPending = removed !== undefined;
   const background = removed?.then((seen) => {
@@ -70,7 +85,6 @@ export function dockerEngine(
     containerId: id,
     files,
     container: containerOf,
-    restarts: detail.retries > 0,
   };
 
   const condition = (): WaitCondition =>
@@ -132,10 +146,16 @@ export function dockerEngine(
       const request = { method: "GET", path: `/containers/${id}/json`, what: `inspect container ${short}` };
       const container = await containerOf();
       let answer: unknown;
+      // Before the request: a container seen running then ended after this time.
+      const asked = Date.now();
       try {
         answer = await container.inspect();
       } catch (error) {
-        if (statusCodeOf(error) !== 404) throw fail(request, error);
+        if (statusCodeOf(error) !== 404) {
+          const failure = fail(request, error);
+          noteUnreachable(failure);
+          throw failure;
+        }
         // Gone: the daemon answers the removal wait as it removes, but that answer may still be on its way here.
         if (exit === undefined && background !== undefined) await within(background, REMOVAL_ANSWER_MS);
         return removedStatus(exit, cancelRequested());
@@ -152,11 +172,24 @@ export function dockerEngine(
       };
       lastStatus = state.status;
       exit = exitOf(state) ?? exit;
+      const now = Date.now();
+      const outage =
+        runningAt === undefined || unreachableSince === undefined ? undefined : { from: runningAt, to: now };
+      unreachableSince = undefined;
+      if (state.status === "running") runningAt = asked;
       const status = inspectedStatus(state, {
         rm: detail.rm,
         cancelRequested: cancelRequested(),
-        now: Date.now(),
+        now,
+        outage,
       });
+      // A daemon shutting down stops its containers and still answers on open connections: its word on a container
+      // it just stopped is not the end, the next daemon's is (and names the restart).
+      if (status.state === "failed" && runningAt !== undefined && !(await takesConnections(detail.host))) {
+        const failure = unreachable(detail.host, new Error("the daemon is shutting down"), request);
+        noteUnreachable(failure);
+        throw failure;
+      }
       return ended(withAttempt(status, parsed.data.RestartCount + 1, detail.retries + 1));
     },
 
@@ -235,6 +268,14 @@ export function dockerEngine(
         // Our own bound ran out, or the container is gone: the next probe says what that means.
         if (bound.signal.aborted) return;
         if (error instanceof EngineError && error.status === 404) return;
+        if (error instanceof EngineError && error.code === "ENGINE_UNREACHABLE") {
+          // The daemon is away (restarting?): the next probe rides that out; waiting out the bound keeps this from
+          // spinning on a socket that refuses at once.
+          noteUnreachable(error);
+          await aborted(both);
+          signal?.throwIfAborted();
+          return;
+        }
         throw error;
       } finally {
         clearTimeout(timer);
@@ -242,6 +283,20 @@ export function dockerEngine(
       }
     },
   };
+}
+
+/** Resolves once `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    signal.addEventListener(
+      "abort",
+      () => {
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }
 
 /** Waits for `promise` to settle, at most `ms`. */

@@ -95,7 +95,12 @@ export function exitOf(state: InspectedState): ContainerExit | undefined {
  */
 export function inspectedStatus(
   state: InspectedState,
-  context: { readonly rm: boolean; readonly cancelRequested: boolean; readonly now: number },
+  context: {
+    readonly rm: boolean;
+    readonly cancelRequested: boolean;
+    readonly now: number;
+    readonly outage?: DaemonOutage | undefined;
+  },
 ): JobStatus {
   const exit = exitOf(state);
   const awaitingRemoval = state.status === "removing" || (context.rm && state.status === "exited");
@@ -112,12 +117,42 @@ export function inspectedStatus(
   // A removal that never came: the container's end is all there is.
   const status = state.status === "removing" && exit !== undefined ? "exited" : state.status;
   const mapped = dockerState({ ...state, status, cancelRequested: context.cancelRequested });
+  const restarted =
+    mapped.state === "failed" && !state.oomKilled && endedDuring(state.finishedAt, context.outage);
   return {
     state: mapped.state,
     raw: state.status,
     exitCode: isTerminal(mapped) ? state.exitCode : undefined,
-    reason: mapped.reason,
+    reason: restarted ? daemonRestartReason(state.exitCode) : mapped.reason,
   };
+}
+
+/**
+ * A time slipway could not reach a container's daemon: from the last answer that showed the container running to the
+ * first answer after (epoch milliseconds, the launching machine's clock).
+ */
+export interface DaemonOutage {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Why a container that ended while its daemon was away failed: a daemon without live-restore stops its containers
+ * (SIGTERM, then SIGKILL) as it shuts down, and nothing else tells that end from the job's own.
+ *
+ * @example
+ * ```ts
+ * daemonRestartReason(143);
+ * // "the Docker daemon restarted and stopped the container (exit 143) …"
+ * ```
+ */
+export function daemonRestartReason(exitCode: number): string {
+  return `the Docker daemon restarted and stopped the container (exit ${exitCode}): it ended while the daemon could not be reached; a daemon with live-restore keeps containers running across its restarts`;
+}
+
+function endedDuring(finishedAt: string, outage: DaemonOutage | undefined): boolean {
+  const ended = Date.parse(finishedAt);
+  return outage !== undefined && ended > 0 && ended >= outage.from && ended <= outage.to;
 }
 
 /**
