@@ -5,7 +5,6 @@ import type { LaunchedSweep, SweepDryRun } from "./launch-sweep.ts";
 import { runtimeOf } from "./runtime.ts";
 import { planAgents, type PlannedAgents, type WandbAgents } from "./sweep/plan-agents.ts";
 import type { SweepRecord } from "./sweep/sweep-record.ts";
-import { writeSweep } from "./sweep/sweep-store.ts";
 import { submitSweepJobs } from "./sweep/submit-sweep-jobs.ts";
 import type { Executor } from "./executors/executor-module.ts";
 
@@ -43,9 +42,7 @@ export async function launchAgents(
   const id = options.id ?? newJobId(`${recipe.name.slice(0, 20)} ${agents.sweep.split("/").pop() ?? ""}`);
   const planned = planAgents(recipe, agents, executor, context, id);
   const record = recordOf(recipe, agents, executor, planned, id, context.now);
-  writeSweep(runtime.store, record);
-  const jobs = await submitSweepJobs(executor, planned, runtime, {
-    id,
+  const jobs = await submitSweepJobs(executor, record, planned, runtime, {
     detach: options.detach ?? false,
     code,
   });

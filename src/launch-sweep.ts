@@ -8,7 +8,6 @@ import type { Sweep } from "./sweep/expand-sweep.ts";
 import { planSweep, type PlannedSweep } from "./sweep/plan-sweep.ts";
 import type { SweepRecord } from "./sweep/sweep-record.ts";
 import type { SweepValues } from "./sweep/sweep-spec.ts";
-import { writeSweep } from "./sweep/sweep-store.ts";
 import { submitSweepJobs } from "./sweep/submit-sweep-jobs.ts";
 import { shqJoin } from "./shell-quote.ts";
 
@@ -70,9 +69,7 @@ export async function launchSweep(
   const id = options.id ?? newSweepId(recipe.name);
   const planned = planSweep(recipe, sweep, executor, context, id);
   const record = recordOf(recipe, sweep, executor, planned, id, context.now);
-  writeSweep(runtime.store, record);
-  const jobs = await submitSweepJobs(executor, planned, runtime, {
-    id,
+  const jobs = await submitSweepJobs(executor, record, planned, runtime, {
     detach: options.detach ?? false,
     code,
   });

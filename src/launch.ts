@@ -89,6 +89,18 @@ export async function launch(recipe: Recipe, options: LaunchOptions = {}): Promi
     detach: options.detach ?? false,
     ...(code === undefined ? {} : { code }),
   });
+  return launchedJob(handle, job);
+}
+
+/**
+ * A submitted job's handle with the job it runs, as {@link launch} gives it.
+ *
+ * @example
+ * ```ts
+ * const launched = launchedJob(await submitJob(executor, job, plan, runtime), job);
+ * ```
+ */
+export function launchedJob(handle: JobHandle, job: Job): LaunchedJob {
   return {
     id: handle.id,
     executor: handle.executor,

@@ -13,6 +13,8 @@
 # iptables, and runs in its own network namespace (`unshare --net`): a second daemon with --bridge=none in the host's
 # namespace would delete the shared daemon's docker0 (shared reference docker.md). Root only. Every wait is bounded.
 set -euo pipefail
+# shellcheck source=../lib/pids.sh
+source "$(dirname "$0")/../lib/pids.sh"
 
 say() { echo "private-dockerd: $*" >&2; }
 
@@ -39,27 +41,6 @@ TIMEOUT=${SLIPWAY_DOCKERD_TIMEOUT:-30}
 client() { if [ -x /usr/bin/docker ]; then /usr/bin/docker "$@"; else docker "$@"; fi; }
 
 ping_ok() { [ "$(curl -s --max-time 3 --unix-socket "$SOCK" http://localhost/_ping 2>/dev/null)" = OK ]; }
-
-# "alive", "zombie" or "gone".
-pid_state() {
-  local line s
-  { read -r line <"/proc/$1/stat"; } 2>/dev/null || { echo gone; return; }
-  s=${line##*) }
-  case "${s%% *}" in
-    Z | X) echo zombie ;;
-    *) echo alive ;;
-  esac
-}
-
-# Waits up to $2 tenths of a second until pid $1 is gone (or only a zombie).
-wait_dead() {
-  local i
-  for ((i = 0; i < $2; i++)); do
-    [ "$(pid_state "$1")" = alive ] || return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 pid_of() { [ -s "$1" ] && cat "$1" || true; }
 

@@ -7,6 +7,8 @@
 # Stop it again with scripts/docker/stop-dockerd.sh. Facts behind the choices: shared reference docker.md.
 set -euo pipefail
 source "$(dirname "$0")/../lib/apt.sh"
+# shellcheck source=../lib/pids.sh
+source "$(dirname "$0")/../lib/pids.sh"
 
 SOCK=/var/run/docker.sock
 PIDFILE=/var/run/slipway-dockerd.pid
@@ -95,28 +97,7 @@ fi
 
 # --- clear what a dead daemon left behind ------------------------------------------------------------------------
 # State of a pid: "alive", "zombie" or "gone".
-pid_state() {
-  local line s
-  { read -r line <"/proc/$1/stat"; } 2>/dev/null || { echo gone; return; }
-  s=${line##*) } # the state follows "(comm) "
-  case "${s%% *}" in
-    Z | X) echo zombie ;;
-    "") echo gone ;;
-    *) echo alive ;;
-  esac
-}
-
 comm_of() { cat "/proc/$1/comm" 2>/dev/null || true; }
-
-# Waits up to $2 tenths of a second until pid $1 is gone or a zombie.
-wait_dead() {
-  local i
-  for ((i = 0; i < $2; i++)); do
-    [ "$(pid_state "$1")" = alive ] || return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 if [ -s "$PIDFILE" ]; then
   pid=$(cat "$PIDFILE")

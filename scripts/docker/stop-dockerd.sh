@@ -4,6 +4,8 @@
 # gone and removes stale pid files, so that the next start-dockerd.sh starts cleanly. Images and containers stay in
 # /var/lib/docker.
 set -euo pipefail
+# shellcheck source=../lib/pids.sh
+source "$(dirname "$0")/../lib/pids.sh"
 
 SOCK=/var/run/docker.sock
 PIDFILE=/var/run/slipway-dockerd.pid
@@ -11,27 +13,6 @@ LOCK=/var/lock/slipway-dockerd.lock
 CONTAINERD_PIDFILE=/var/run/docker/containerd/containerd.pid
 
 say() { echo "stop-dockerd: $*" >&2; }
-
-# "alive", "zombie" or "gone".
-pid_state() {
-  local line s
-  { read -r line <"/proc/$1/stat"; } 2>/dev/null || { echo gone; return; }
-  s=${line##*) }
-  case "${s%% *}" in
-    Z | X) echo zombie ;;
-    *) echo alive ;;
-  esac
-}
-
-# Waits up to $2 tenths of a second until pid $1 is gone (or only a zombie).
-wait_dead() {
-  local i
-  for ((i = 0; i < $2; i++)); do
-    [ "$(pid_state "$1")" = alive ] || return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 if [ ! -s "$PIDFILE" ]; then
   say "no $PIDFILE: no daemon started by start-dockerd.sh is running"

@@ -1,5 +1,5 @@
-import { open, type FileHandle } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { LineReader } from "./line-reader.ts";
 
 /** One log file to read. */
 export interface TailSource {
@@ -53,51 +53,6 @@ export async function* tailFiles(
     }
   } finally {
     await Promise.all(readers.map((reader) => reader.close()));
-  }
-}
-
-class LineReader {
-  readonly #path: string;
-  #handle: FileHandle | undefined;
-  #offset = 0;
-  #partial = "";
-  readonly #decoder = new TextDecoder();
-
-  constructor(path: string) {
-    this.#path = path;
-  }
-
-  async readLines(): Promise<string[]> {
-    if (this.#handle === undefined) {
-      try {
-        this.#handle = await open(this.#path, "r");
-      } catch {
-        return [];
-      }
-    }
-    const lines: string[] = [];
-    const buffer = new Uint8Array(64 * 1024);
-    for (;;) {
-      const { bytesRead } = await this.#handle.read(buffer, 0, buffer.length, this.#offset);
-      if (bytesRead === 0) break;
-      this.#offset += bytesRead;
-      const text = this.#partial + this.#decoder.decode(buffer.subarray(0, bytesRead), { stream: true });
-      const parts = text.split("\n");
-      this.#partial = parts.pop() ?? "";
-      lines.push(...parts.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line)));
-    }
-    return lines;
-  }
-
-  flush(): string | undefined {
-    const rest = this.#partial + this.#decoder.decode();
-    this.#partial = "";
-    return rest === "" ? undefined : rest;
-  }
-
-  async close(): Promise<void> {
-    await this.#handle?.close();
-    this.#handle = undefined;
   }
 }
 

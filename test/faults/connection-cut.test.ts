@@ -9,6 +9,7 @@ import { describeWithEngine, rayHead, slurmCluster, type SlurmClusterAccess } fr
 import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
 import { clusterSandbox } from "../helpers/slurm-sandbox.ts";
 import { tcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
+import { followAndWait } from "../helpers/follow-and-wait.ts";
 import { useTempDirs } from "../helpers/temp-dir.ts";
 
 // Faults between slipway and an engine, injected by the test through a TCP proxy it controls: the engine keeps
@@ -25,23 +26,13 @@ async function rideOut(
   proxy: TcpProxy,
   outageMs = 3000,
 ): Promise<{ lines: string[]; ended: Awaited<ReturnType<JobHandle["wait"]>> }> {
-  const lines: string[] = [];
-  let first: () => void = () => undefined;
-  const seen = new Promise<void>((resolve) => (first = resolve));
-  const following = (async () => {
-    for await (const line of job.logs({ follow: true, stream: "stdout" })) {
-      lines.push(line);
-      first();
-    }
-  })();
-  const waiting = job.wait();
-  await seen;
+  const followed = followAndWait(job);
+  await followed.firstLine;
   proxy.cut();
   // Unreachable while the job goes on printing (each tick is 0.5 s: several are written meanwhile).
   await new Promise((resolve) => setTimeout(resolve, outageMs));
   proxy.heal();
-  const [ended] = await Promise.all([waiting, following]);
-  return { lines, ended };
+  return { lines: followed.lines, ended: await followed.ended };
 }
 
 describeWithEngine(

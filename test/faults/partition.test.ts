@@ -9,6 +9,7 @@ import { describeWithEngine, slurmCluster, type SlurmClusterAccess } from "../he
 import { sandboxOptions } from "../helpers/sandbox.ts";
 import { clusterSandbox } from "../helpers/slurm-sandbox.ts";
 import { tcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
+import { followAndWait } from "../helpers/follow-and-wait.ts";
 import { useTempDirs } from "../helpers/temp-dir.ts";
 
 // A network partition: the route to the Slurm login node drops every packet for 30 s — no reset, no refusal, only
@@ -49,17 +50,8 @@ describeWithEngine("faults: the Slurm login node blackholed for 30 s", slurmClus
       { ...sandboxOptions(box, "cluster"), detach: true },
     );
     await until("the job runs", async () => (await job.status()).state === "running");
-    const lines: string[] = [];
-    let first: () => void = () => undefined;
-    const seen = new Promise<void>((resolve) => (first = resolve));
-    const following = (async () => {
-      for await (const l of job.logs({ follow: true, stream: "stdout" })) {
-        lines.push(l);
-        first();
-      }
-    })();
-    const waiting = job.wait();
-    await seen;
+    const followed = followAndWait(job);
+    await followed.firstLine;
     const partitionedAt = Date.now();
     proxy.blackhole();
     // Calls made during the partition, one after another: each must settle within the bound.
@@ -80,7 +72,7 @@ describeWithEngine("faults: the Slurm login node blackholed for 30 s", slurmClus
       settled.push({ ms: Date.now() - start, outcome });
     }
     proxy.heal();
-    const [ended] = await Promise.all([waiting, following]);
+    const ended = await followed.ended;
     expect(settled.length).toBeGreaterThan(0);
     for (const call of settled) {
       expect(call.outcome, JSON.stringify(settled)).not.toBe("hung");
@@ -88,6 +80,6 @@ describeWithEngine("faults: the Slurm login node blackholed for 30 s", slurmClus
       expect(call.outcome, JSON.stringify(settled)).not.toMatch(/^status (failed|succeeded|cancelled)/);
     }
     expect(ended).toMatchObject({ state: "succeeded", exitCode: 0 });
-    expect(lines).toEqual(TICKS);
+    expect(followed.lines).toEqual(TICKS);
   });
 });

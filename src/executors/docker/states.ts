@@ -103,7 +103,9 @@ export function inspectedStatus(
   },
 ): JobStatus {
   const exit = exitOf(state);
-  const awaitingRemoval = state.status === "removing" || (context.rm && state.status === "exited");
+  // With rm, Docker marks the container dead while it deletes its files, just before it is gone.
+  const awaitingRemoval =
+    state.status === "removing" || (context.rm && (state.status === "exited" || state.status === "dead"));
   if (exit !== undefined && awaitingRemoval) {
     if (context.now - Date.parse(state.finishedAt) < REMOVAL_GRACE_MS) {
       return {

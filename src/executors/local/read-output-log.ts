@@ -1,5 +1,5 @@
-import { open, type FileHandle } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { LineReader } from "../line-reader.ts";
 import type { LogEntry, LogStream } from "../types.ts";
 import { parseOutputRecord } from "./output-record.ts";
 
@@ -34,7 +34,7 @@ export interface ReadOutputLogOptions {
  * ```
  */
 export async function* readOutputLog(path: string, options: ReadOutputLogOptions): AsyncGenerator<LogEntry> {
-  const reader = new RecordLines(path);
+  const reader = new LineReader(path);
   const pollMs = options.pollMs ?? 100;
   const endGraceMs = options.endGraceMs ?? 2000;
   let doneSince: number | undefined;
@@ -42,7 +42,7 @@ export async function* readOutputLog(path: string, options: ReadOutputLogOptions
     for (;;) {
       let progressed = false;
       let ended = false;
-      for (const line of await reader.read()) {
+      for (const line of await reader.readLines()) {
         progressed = true;
         const record = parseOutputRecord(line);
         if (record === undefined) continue;
@@ -71,45 +71,5 @@ export async function* readOutputLog(path: string, options: ReadOutputLogOptions
     }
   } finally {
     await reader.close();
-  }
-}
-
-/** The complete lines of a growing file, read from where the last read stopped. */
-class RecordLines {
-  readonly #path: string;
-  #handle: FileHandle | undefined;
-  #offset = 0;
-  #partial = "";
-  readonly #decoder = new TextDecoder();
-
-  constructor(path: string) {
-    this.#path = path;
-  }
-
-  async read(): Promise<string[]> {
-    if (this.#handle === undefined) {
-      try {
-        this.#handle = await open(this.#path, "r");
-      } catch {
-        return [];
-      }
-    }
-    const lines: string[] = [];
-    const buffer = new Uint8Array(64 * 1024);
-    for (;;) {
-      const { bytesRead } = await this.#handle.read(buffer, 0, buffer.length, this.#offset);
-      if (bytesRead === 0) return lines;
-      this.#offset += bytesRead;
-      const parts = (
-        this.#partial + this.#decoder.decode(buffer.subarray(0, bytesRead), { stream: true })
-      ).split("\n");
-      this.#partial = parts.pop() ?? "";
-      lines.push(...parts);
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.#handle?.close();
-    this.#handle = undefined;
   }
 }

@@ -9,6 +9,7 @@ import { until } from "../../contract/harness.ts";
 import { describeWithEngine, slurmCluster, type SlurmClusterAccess } from "../../helpers/engine.ts";
 import { sandboxOptions } from "../../helpers/sandbox.ts";
 import { clusterSandbox, loginTransport } from "../../helpers/slurm-sandbox.ts";
+import { followAndWait } from "../../helpers/follow-and-wait.ts";
 import { useTempDirs } from "../../helpers/temp-dir.ts";
 
 // The Slurm login node's sshd restarted between two polls, dropping every session: the listener killed with its
@@ -46,17 +47,8 @@ describeWithEngine(
       // The connection launch() and the polls use: the process-wide one for this target.
       const pooled = loginTransport(access, box);
       const connects = pooled.stats().connects;
-      const lines: string[] = [];
-      let first: () => void = () => undefined;
-      const seen = new Promise<void>((resolve) => (first = resolve));
-      const following = (async () => {
-        for await (const line of job.logs({ follow: true, stream: "stdout" })) {
-          lines.push(line);
-          first();
-        }
-      })();
-      const waiting = job.wait();
-      await seen;
+      const followed = followAndWait(job);
+      await followed.firstLine;
       loginSshd("stop");
       try {
         // The pooled connection sees its session dropped; the login node stays away a few seconds more, so the
@@ -66,9 +58,9 @@ describeWithEngine(
       } finally {
         loginSshd("start");
       }
-      const [ended] = await Promise.all([waiting, following]);
+      const ended = await followed.ended;
       expect(ended).toMatchObject({ state: "succeeded", exitCode: 0 });
-      expect(lines).toEqual(TICKS);
+      expect(followed.lines).toEqual(TICKS);
       expect(pooled.stats().connects).toBeGreaterThan(connects);
     });
 

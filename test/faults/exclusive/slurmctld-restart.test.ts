@@ -8,6 +8,7 @@ import { until } from "../../contract/harness.ts";
 import { describeWithEngine, slurmCluster, type SlurmClusterAccess } from "../../helpers/engine.ts";
 import { sandboxOptions } from "../../helpers/sandbox.ts";
 import { clusterSandbox } from "../../helpers/slurm-sandbox.ts";
+import { followAndWait } from "../../helpers/follow-and-wait.ts";
 import { useTempDirs } from "../../helpers/temp-dir.ts";
 
 // The Slurm scheduler restarted under a running job, as an admin's upgrade or a crash would: slurmctld stopped
@@ -41,18 +42,9 @@ describeWithEngine("faults: slurmctld restarted while a job runs", slurmCluster(
       { ...sandboxOptions(box, "cluster"), detach: true },
     );
     await until("the job runs", async () => (await job.status()).state === "running");
-    const lines: string[] = [];
-    let first: () => void = () => undefined;
-    const seen = new Promise<void>((resolve) => (first = resolve));
-    const following = (async () => {
-      for await (const line of job.logs({ follow: true, stream: "stdout" })) {
-        lines.push(line);
-        first();
-      }
-    })();
-    // Open through the outage: a wait that took "squeue failed" for the job's end would end failed here.
-    const waiting = job.wait();
-    await seen;
+    const followed = followAndWait(job);
+    // wait() is open through the outage: had it taken "squeue failed" for the end, it would end failed here.
+    await followed.firstLine;
     slurmctld("stop");
     let during: JobStatus;
     try {
@@ -62,8 +54,8 @@ describeWithEngine("faults: slurmctld restarted while a job runs", slurmCluster(
     }
     expect(during.state).toBe("unknown");
     expect(during.reason).toMatch(/^squeue failed on slipway@127\.0\.0\.1:2222: /);
-    const [ended] = await Promise.all([waiting, following]);
+    const ended = await followed.ended;
     expect(ended).toMatchObject({ state: "succeeded", exitCode: 0 });
-    expect(lines).toEqual(TICKS);
+    expect(followed.lines).toEqual(TICKS);
   });
 });

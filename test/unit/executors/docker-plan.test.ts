@@ -140,7 +140,10 @@ describe("docker states with rm and removal", () => {
     // A removal that never comes does not keep wait() going.
     [ended("exited", "2026-11-23T09:00:00Z"), true, { state: "failed", raw: "exited", exitCode: 4 }],
     [ended("removing", "2026-11-23T09:00:00Z"), false, { state: "failed", raw: "removing", exitCode: 4 }],
-    [ended("dead"), true, { state: "failed", raw: "dead", exitCode: 4 }],
+    // Docker marks a container dead while an rm deletes it: not final either, for the same grace.
+    [ended("dead"), true, { state: "running", raw: "dead", exitCode: undefined }],
+    [ended("dead", "2026-11-23T09:00:00Z"), true, { state: "failed", raw: "dead", exitCode: 4 }],
+    [ended("dead"), false, { state: "failed", raw: "dead", exitCode: 4 }],
     [{ ...ended("running"), finishedAt: "0001-01-01T00:00:00Z" }, true, { state: "running", raw: "running" }],
   ])("maps inspected %j with rm = %s", (state, rm, expected) => {
     expect(inspectedStatus(state, { rm, cancelRequested: false, now })).toMatchObject(expected);

@@ -2,14 +2,14 @@ import { execFile, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
-import { isTerminal, type JobStatus } from "../../src/job/job-state.ts";
-import type { JobHandle } from "../../src/executors/types.ts";
-import { launch } from "../../src/launch.ts";
-import { daemonRestartReason } from "../../src/executors/docker/states.ts";
-import { collect, until } from "../contract/harness.ts";
-import { describeWithEngine, dockerDaemon, type EngineProbe } from "../helpers/engine.ts";
-import { makeSandbox, sandboxOptions } from "../helpers/sandbox.ts";
-import { useTempDirs } from "../helpers/temp-dir.ts";
+import { isTerminal, type JobStatus } from "../../../src/job/job-state.ts";
+import type { JobHandle } from "../../../src/executors/types.ts";
+import { launch } from "../../../src/launch.ts";
+import { daemonRestartReason } from "../../../src/executors/docker/states.ts";
+import { collect, until } from "../../contract/harness.ts";
+import { describeWithEngine, dockerDaemon, type EngineProbe } from "../../helpers/engine.ts";
+import { makeSandbox, sandboxOptions } from "../../helpers/sandbox.ts";
+import { useTempDirs } from "../../helpers/temp-dir.ts";
 
 // The Docker daemon restarts while a job runs, with a `wait()` and a `logs({ follow: true })` open. Done on a private
 // daemon (scripts/docker/private-dockerd.sh) so that the shared one, which other tests use meanwhile, is never touched.
@@ -18,7 +18,7 @@ import { useTempDirs } from "../helpers/temp-dir.ts";
 
 const run = promisify(execFile);
 const tempDir = useTempDirs();
-const SCRIPT = join(import.meta.dirname, "..", "..", "scripts", "docker", "private-dockerd.sh");
+const SCRIPT = join(import.meta.dirname, "..", "..", "..", "scripts", "docker", "private-dockerd.sh");
 const TICKS = Array.from({ length: 20 }, (_, i) => `tick ${i + 1}`);
 // The image has no bash: run under sh, not as a recipe's `script`.
 const TICKING = "for i in $(seq 1 20); do echo tick $i; sleep 0.5; done";
