@@ -141,6 +141,11 @@ describeWithEngine("an experiment across Ray, Slurm and Docker", threeEngines(),
       runs: { jobId: string; arrayIndex?: number }[];
     };
     expect(new Set(sweep.runs.map((run) => run.jobId))).toEqual(new Set([train]));
+    // …and squeue agrees: its 4 tasks (Slurm keeps ended jobs listed for MinJobAge) share one array job id.
+    const tasks = await loginTransport(access, box).run(`squeue -h -t all -r -o %F --name=${train}`);
+    const arrayIds = tasks.stdout.split("\n").filter((line) => line !== "");
+    expect(arrayIds).toHaveLength(4);
+    expect(new Set(arrayIds)).toEqual(new Set([nativeIdOf(box, train)]));
     for (const [i, argv] of [
       ["1", "x"],
       ["1", "y"],
