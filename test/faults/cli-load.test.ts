@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
+import { listJobs } from "../../src/jobs.ts";
 import { JobStore } from "../../src/store/job-store.ts";
 import { defaultConnections } from "../../src/transport/connections.ts";
 import { until } from "../contract/harness.ts";
@@ -59,10 +60,12 @@ it(`${PROCESSES * EACH} CLI launches from ${PROCESSES} processes on this machine
   const box = makeSandbox(tempDir(), '[local]\nexecutor = "local"\n');
   const ids = await launchFromProcesses(box, ["-p", "local"]);
   checkRecords(box, ids);
+  // listJobs asks each job that has not ended how it stands (a record alone stays "running" until someone asks).
+  const options = { env: box.env, homeDir: box.home, cwd: box.root };
   await until(
     "every job has ended",
-    () => new JobStore(box.slipwayHome).list().every((record) => record.state === "succeeded"),
-    60_000,
+    async () => (await listJobs(options)).every(({ status }) => status.state === "succeeded"),
+    120_000,
   );
 });
 
