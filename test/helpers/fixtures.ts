@@ -1,5 +1,6 @@
 import type { ShippedCode } from "../../src/package/code-package.ts";
-import type { LocalProfile, WandbSettings } from "../../src/config/types.ts";
+import { slurmSettingsOf } from "../../src/config/executor-settings.ts";
+import type { LocalProfile, SlurmProfile, WandbSettings } from "../../src/config/types.ts";
 import type { WandbKeyDetection } from "../../src/env/detect-wandb-key.ts";
 import { Secret } from "../../src/secret.ts";
 import { builtInLocal, NO_WANDB_SETTINGS } from "../../src/select-profile.ts";
@@ -30,6 +31,19 @@ export const MISSING: WandbKeyDetection = {
 };
 
 export const LOCAL_PROFILE: LocalProfile = { ...builtInLocal(), file: "/repo/env.toml" };
+
+/** A Slurm profile `cluster` on `login` (plans only: nothing connects). */
+export const SLURM_PROFILE: SlurmProfile = {
+  ...LOCAL_PROFILE,
+  name: "cluster",
+  executor: "slurm",
+  settings: slurmSettingsOf({
+    host: "login",
+    host_key_policy: "strict",
+    tunnel: "ssh",
+    remote_job_dir: "~/j",
+  }),
+};
 
 /** The code a plan ships in the golden files: a dirty git tree launched from its `train/` directory. */
 export const CODE: ShippedCode = {

@@ -1,6 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { slurmSettingsOf } from "../../../src/config/executor-settings.ts";
-import type { SlurmProfile } from "../../../src/config/types.ts";
 import { resolveTrackingEnv } from "../../../src/env/tracking-env.ts";
 import type { ExecutorContext } from "../../../src/executors/executor-module.ts";
 import { localModule } from "../../../src/executors/local/module.ts";
@@ -9,20 +7,10 @@ import type { SlurmPlan } from "../../../src/executors/slurm/plan.ts";
 import { JobStore } from "../../../src/store/job-store.ts";
 import { isSecret } from "../../../src/secret.ts";
 import { planAgents } from "../../../src/sweep/plan-agents.ts";
-import { FOUND, LOCAL_PROFILE, MISSING, WANDB } from "../../helpers/fixtures.ts";
+import { FOUND, LOCAL_PROFILE, SLURM_PROFILE, MISSING, WANDB } from "../../helpers/fixtures.ts";
 import { CANARY_KEY } from "../../helpers/temp-dir.ts";
 
-const slurmProfile: SlurmProfile = {
-  ...LOCAL_PROFILE,
-  name: "cluster",
-  executor: "slurm",
-  settings: slurmSettingsOf({
-    host: "login",
-    host_key_policy: "strict",
-    tunnel: "ssh",
-    remote_job_dir: "~/j",
-  }),
-};
+const slurmProfile = SLURM_PROFILE;
 const tracking = resolveTrackingEnv({ settings: WANDB, detection: FOUND, file: "/repo/env.toml" });
 const store = { store: new JobStore("/nonexistent/store") } as ExecutorContext;
 const slurm = slurmModule.create(slurmProfile, tracking, {} as ExecutorContext);

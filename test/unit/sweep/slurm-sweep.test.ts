@@ -3,32 +3,20 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { slurmSettingsOf } from "../../../src/config/executor-settings.ts";
-import type { SlurmProfile } from "../../../src/config/types.ts";
 import { resolveTrackingEnv } from "../../../src/env/tracking-env.ts";
 import type { ExecutorContext } from "../../../src/executors/executor-module.ts";
 import { slurmModule } from "../../../src/executors/slurm/module.ts";
 import type { SlurmPlan } from "../../../src/executors/slurm/plan.ts";
 import { sweepParams } from "../../../src/executors/slurm/sweep-params.ts";
 import { planSweep } from "../../../src/sweep/plan-sweep.ts";
-import { FOUND, LOCAL_PROFILE, WANDB } from "../../helpers/fixtures.ts";
+import { FOUND, SLURM_PROFILE, WANDB } from "../../helpers/fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "slipway-sweep-"));
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const profile: SlurmProfile = {
-  ...LOCAL_PROFILE,
-  name: "cluster",
-  executor: "slurm",
-  settings: slurmSettingsOf({
-    host: "login",
-    host_key_policy: "strict",
-    tunnel: "ssh",
-    remote_job_dir: "~/j",
-  }),
-};
+const profile = SLURM_PROFILE;
 const tracking = resolveTrackingEnv({ settings: WANDB, detection: FOUND, file: "/repo/env.toml" });
 const executor = slurmModule.create(profile, tracking, {} as ExecutorContext);
 const context = { cwd: "/repo", now: new Date("2025-01-01T00:00:00Z") };
