@@ -53,6 +53,56 @@ const lazyCommanderChildProcess: Plugin = {
 };
 
 /**
+ * Built-in modules loaded on first use instead of when the module importing them starts: a dry run needs none of
+ * child_process, crypto's hashes, net or the stream helpers until it launches something (they cost ~5 ms of a start).
+ * Those already loaded by every Node start (fs, path, events, …) gain nothing and are left alone.
+ */
+export const LAZY_BUILTINS = [
+  "node:child_process",
+  "node:crypto",
+  "node:dgram",
+  "node:fs/promises",
+  "node:http",
+  "node:https",
+  "node:net",
+  "node:os",
+  "node:readline",
+  "node:stream",
+  "node:stream/promises",
+  "node:string_decoder",
+  "node:timers/promises",
+  "node:zlib",
+] as const;
+
+// Each lazy built-in becomes a module of getters, one per export of the built-in (named at build time), that load it
+// on first read. esbuild reads a named import at each use (`(0, import_node_crypto.createHash)(…)`) and copies a
+// namespace as getters, so nothing touches the built-in before the code that needs it runs.
+const lazyBuiltins: Plugin = {
+  name: "lazy-builtins",
+  setup(b) {
+    const filter = new RegExp(`^(?:${LAZY_BUILTINS.join("|")})$`);
+    b.onResolve({ filter }, ({ path }) => ({ path, namespace: "lazy-builtin" }));
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, ({ path }) => {
+      const names = Object.keys(process.getBuiltinModule(path) as object).filter((n) => n !== "default");
+      const getters = names.map(
+        (n) => `  ${JSON.stringify(n)}: { get: () => load()[${JSON.stringify(n)}], enumerable: true },`,
+      );
+      return {
+        contents: [
+          "let loaded;",
+          `const load = () => (loaded ??= process.getBuiltinModule(${JSON.stringify(path)}));`,
+          "Object.defineProperties(module.exports, {",
+          ...getters,
+          "  default: { get: load, enumerable: false },",
+          "});",
+        ].join("\n"),
+        loader: "js",
+      };
+    });
+  },
+};
+
+/**
  * Bundles the CLI into `outdir` and returns the path of its entry, `<outdir>/slipway.js`.
  *
  * @example
@@ -78,7 +128,7 @@ export async function buildCli(outdir: string = CLI_OUTDIR): Promise<string> {
     outfile: join(outdir, "cli.cjs"),
     format: "cjs",
     external: [...EXTERNAL_PACKAGES],
-    plugins: [lazyCommanderChildProcess],
+    plugins: [lazyCommanderChildProcess, lazyBuiltins],
   });
   await build({
     ...common,

@@ -2,9 +2,17 @@ import { stripVTControlCharacters, styleText } from "node:util";
 
 type Style = Parameters<typeof styleText>[0];
 
+// Whether each stream gets colours, asked of styleText once per stream: a list of 10,000 jobs paints 10,000 cells.
+const colours = new WeakMap<NodeJS.WriteStream, boolean>();
+
 /** Colours text for stderr/stdout only when that stream is a terminal (and NO_COLOR is unset). */
 export function paint(style: Style, text: string, stream: NodeJS.WriteStream = process.stdout): string {
-  return styleText(style, text, { stream });
+  let coloured = colours.get(stream);
+  if (coloured === undefined) {
+    coloured = styleText("red", "x", { stream }) !== "x";
+    colours.set(stream, coloured);
+  }
+  return coloured ? styleText(style, text, { stream }) : text;
 }
 
 /** The spinner on screen, if any: a message clears its line first and draws it again below. */
@@ -33,7 +41,9 @@ export function note(message: string): void {
 
 /** Prints rows as an aligned table with a header; the last column is not padded. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const width = (cell: string): number => stripVTControlCharacters(cell).length;
+  // Only a cell with an escape (ESC or CSI) can hold colour codes to leave out of its width.
+  const width = (cell: string): number =>
+    cell.includes("\u001b") || cell.includes("\u009b") ? stripVTControlCharacters(cell).length : cell.length;
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => width(row[column] ?? ""))),
   );

@@ -1,9 +1,13 @@
 import {
   chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
   lstatSync,
   mkdirSync,
   readdirSync,
-  readFileSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
@@ -14,7 +18,7 @@ import {
 import { join, sep } from "node:path";
 import { SlipwayError, StoreError } from "../errors.ts";
 import { jobFiles, type JobFiles } from "./job-files.ts";
-import { isJobId, jobRecordSchema, RECORD_VERSION, type JobRecord } from "./job-record.ts";
+import { isJobId, jobRecordSchema, RECORD_VERSION, wellFormedRecord, type JobRecord } from "./job-record.ts";
 
 /** What a scan of the store found: the readable records, newest first, and one error per unreadable entry. */
 export interface StoreScan {
@@ -144,20 +148,7 @@ export class JobStore {
         },
       );
     }
-    const file = lstatOrUndefined(files.record);
-    if (file === undefined || !file.isFile()) {
-      throw new StoreError(`${files.record} ${file === undefined ? "is missing" : "is not a regular file"}`, {
-        path: files.record,
-        hint: `remove ${files.dir} if the job is not needed`,
-      });
-    }
-    let text: string;
-    try {
-      text = readFileSync(files.record, "utf8");
-    } catch (error) {
-      throw storeFailure(`cannot read ${files.record}`, files.record, error);
-    }
-    return parseRecord(text, id, files.record);
+    return parseRecord(readRecordFile(files), id, files.record);
   }
 
   /** Every readable record, newest first, and an error for each entry that is not one. */
@@ -251,6 +242,60 @@ export class JobStore {
   }
 }
 
+// The most a record may hold: a record is a few kB; this bounds a read of something that never ends (a device).
+const RECORD_MAX_BYTES = 16 * 1024 * 1024;
+let readBuffer: Buffer | undefined;
+
+// Opened without following a link and non-blocking (a FIFO would wait for a writer), then read into one reused
+// buffer: open, read, close. A short read of a regular file is its end. The lstat and the two fstats of an lstat and
+// readFileSync came to ~40% of a list of 10,000 records.
+function readRecordFile(files: JobFiles): string {
+  const path = files.record;
+  const removeHint = `remove ${files.dir} if the job is not needed`;
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new StoreError(`${path} is missing`, { path, hint: removeHint });
+    if (code === "ELOOP" || code === "ENXIO")
+      throw new StoreError(`${path} is not a regular file`, { path, hint: removeHint });
+    throw storeFailure(`cannot read ${path}`, path, error);
+  }
+  try {
+    let buffer = (readBuffer ??= Buffer.allocUnsafe(64 * 1024));
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      length += read;
+      if (read === 0 || length < buffer.length) break;
+      if (buffer.length >= RECORD_MAX_BYTES) {
+        throw new StoreError(
+          `${path} is larger than ${RECORD_MAX_BYTES / 1024 / 1024} MiB: not a job record`,
+          {
+            path,
+            hint: removeHint,
+          },
+        );
+      }
+      const larger = Buffer.allocUnsafe(buffer.length * 4);
+      buffer.copy(larger, 0, 0, length);
+      buffer = larger;
+    }
+    // Nothing read: an empty file, or a FIFO with no writer, which the stat tells apart.
+    if (length === 0 && !fstatSync(fd).isFile())
+      throw new StoreError(`${path} is not a regular file`, { path, hint: removeHint });
+    return buffer.toString("utf8", 0, length);
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EISDIR") throw new StoreError(`${path} is not a regular file`, { path, hint: removeHint });
+    throw storeFailure(`cannot read ${path}`, path, error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function parseRecord(text: string, id: string, path: string): JobRecord {
   let data: unknown;
   try {
@@ -268,7 +313,9 @@ function parseRecord(text: string, id: string, path: string): JobRecord {
       hint: `this slipway reads version ${RECORD_VERSION}; upgrade slipway`,
     });
   }
-  const parsed = jobRecordSchema.safeParse(data);
+  const record = wellFormedRecord(data);
+  if (record !== undefined && record.id === id) return record;
+  const parsed = jobRecordSchema().safeParse(data);
   if (!parsed.success) {
     const issues = parsed.error.issues
       .slice(0, 5)

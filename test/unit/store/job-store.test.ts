@@ -1,4 +1,5 @@
-import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SlipwayError, StoreError } from "../../../src/errors.ts";
@@ -113,5 +114,44 @@ describe("JobStore", () => {
     expect(error).toBeInstanceOf(SlipwayError);
     expect(error).not.toBeInstanceOf(StoreError);
     expect(error).toMatchObject({ code: "JOB_NOT_FOUND" });
+  });
+
+  it("refuses a record that is not a regular file, without following it or waiting on it", () => {
+    const store = new JobStore(tempDir());
+    const elsewhere = join(tempDir(), "job.json");
+    writeFileSync(elsewhere, JSON.stringify(record("link-aaaaaa")));
+    const make: Record<string, (path: string) => void> = {
+      "link-aaaaaa": (path) => {
+        symlinkSync(elsewhere, path);
+      },
+      "dir-aaaaaa": (path) => {
+        mkdirSync(path);
+      },
+      "fifo-aaaaaa": (path) => {
+        expect(spawnSync("mkfifo", [path]).status).toBe(0);
+      },
+    };
+    for (const [id, makeRecord] of Object.entries(make)) {
+      store.create(record(id));
+      const path = store.files(id).record;
+      rmSync(path);
+      makeRecord(path);
+      const error = thrown(() => store.read(id));
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as Error).message).toBe(`${path} is not a regular file`);
+    }
+  });
+
+  it("reads a record larger than its first read, and refuses one past the size bound", () => {
+    const store = new JobStore(tempDir());
+    const big = record("big-aaaaaa", { command: ["echo", "x".repeat(300_000)] });
+    store.create(big);
+    expect(store.read("big-aaaaaa")).toEqual(big);
+    store.create(record("huge-aaaaaa"));
+    const path = store.files("huge-aaaaaa").record;
+    writeFileSync(path, " ".repeat(17 * 1024 * 1024));
+    expect((thrown(() => store.read("huge-aaaaaa")) as Error).message).toBe(
+      `${path} is larger than 16 MiB: not a job record`,
+    );
   });
 });
