@@ -369,20 +369,30 @@ describeWithEngine("docker executor on a real dockerd", dockerDaemon(), (socket)
     );
   });
 
-  it("with rm = true, a reattached handle also waits until the container is gone, exit code kept", async () => {
+  it("with rm = true, a detached job keeps its exit code: slipway removes the container once it sees the end", async () => {
     const { box } = setup("rm = true");
     const launched = await launch(
       { name: "gone-later", command: ["sh", "-c", "sleep 1; exit 5"] },
       { ...sandboxOptions(box, "box"), detach: true },
     );
     const job = await getJob(launched.id, { env: box.env, homeDir: box.home });
-    expect(await job.wait()).toEqual({
-      state: "failed",
-      raw: "removed",
-      exitCode: 5,
-      reason: "exited with code 5",
-    });
+    expect(await job.wait()).toMatchObject({ state: "failed", exitCode: 5, reason: "exited with code 5" });
     expect(await inspectStatus(socket, launched.nativeId)).toBe(404);
+
+    // Ended before anyone asked: Docker did not remove it (no AutoRemove), so the code is still there to read.
+    const early = await launch(
+      { name: "gone-early", command: ["sh", "-c", "exit 6"] },
+      { ...sandboxOptions(box, "box"), detach: true },
+    );
+    const inspect = (): string =>
+      spawnSync("docker", ["inspect", "-f", "{{.State.Status}} {{.HostConfig.AutoRemove}}", early.nativeId], {
+        encoding: "utf8",
+      }).stdout.trim();
+    await until("the container exited", () => Promise.resolve(inspect() === "exited false"));
+    const status = await (await getJob(early.id, { env: box.env, homeDir: box.home })).status();
+    expect(status).toMatchObject({ state: "failed", exitCode: 6, reason: "exited with code 6" });
+    expect(await inspectStatus(socket, early.nativeId)).toBe(404);
+    expect(new JobStore(box.slipwayHome).read(early.id)).toMatchObject({ state: "failed", exitCode: 6 });
   });
 
   it("with rm = true, cancel ends as cancelled once the container is gone", async () => {

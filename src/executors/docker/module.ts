@@ -7,7 +7,7 @@ import { dockerClient } from "./docker-client.ts";
 import { dockerDetailSchema, type DockerDetail } from "./docker-detail.ts";
 import { dockerEngine } from "./docker-engine.ts";
 import { dockerHost } from "./docker-host.ts";
-import { planDocker, type DockerPlan } from "./plan.ts";
+import { detachedPlan, planDocker, type DockerPlan } from "./plan.ts";
 import { renderDocker } from "./render.ts";
 import { startContainer } from "./submit-docker.ts";
 
@@ -75,11 +75,12 @@ function createDockerExecutor(
         homeDir: context.homeDir,
       }),
     render: renderDocker,
-    async submit(plan: DockerPlan, options: SubmitOptions = {}): Promise<Submitted<DockerDetail>> {
-      // A process that stays to the end (not detached) registers the wait for an `rm` container's removal before
-      // the start, so it cannot miss the exit code; a detached one must not hold the daemon's connection open.
+    async submit(planned: DockerPlan, options: SubmitOptions = {}): Promise<Submitted<DockerDetail>> {
+      const plan = options.detach === true ? detachedPlan(planned) : planned;
+      // A process that stays to the end registers the wait for an AutoRemove container's removal before the start,
+      // so it cannot miss the exit code (a detached one has no AutoRemove: see detachedPlan).
       const started = await startContainer(plan, {
-        waitForRemoval: plan.create.HostConfig.AutoRemove && options.detach !== true,
+        waitForRemoval: plan.create.HostConfig.AutoRemove,
         ...(options.code === undefined ? {} : { code: options.code }),
       });
       const detail: DockerDetail = {

@@ -192,6 +192,23 @@ export function planDocker(job: Job, profile: DockerProfile, context: DockerPlan
 }
 
 /**
+ * The plan of a detached launch. With `rm = true` Docker's AutoRemove would drop the container, and its exit code,
+ * as soon as it ends, and a detached launch leaves no process waiting to read that code first. So slipway removes
+ * the container itself once it sees the end (`removeWhenEnded`: the next status, wait, list or cleanup), as it does
+ * when a restart policy rules AutoRemove out.
+ *
+ * @example
+ * ```ts
+ * detachedPlan(plan).create.HostConfig.AutoRemove; // false
+ * ```
+ */
+export function detachedPlan(plan: DockerPlan): DockerPlan {
+  if (!plan.create.HostConfig.AutoRemove) return plan;
+  const HostConfig = { ...plan.create.HostConfig, AutoRemove: false };
+  return { ...plan, create: { ...plan.create, HostConfig }, removeWhenEnded: true };
+}
+
+/**
  * The container's command: the job's, or with `launcher = "torchrun"` a torchrun of `nprocPerNode` processes (the
  * GPU count of `gpus`/`gpus_per_node` unless `nproc_per_node` says otherwise; `gpu` for `gpus = "all"`), whose
  * ranks other than 0 drop rank 0's variables.

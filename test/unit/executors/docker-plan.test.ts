@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { dockerSettingsOf } from "../../../src/config/executor-settings.ts";
 import type { DockerProfile } from "../../../src/config/types.ts";
 import { resolveTrackingEnv } from "../../../src/env/tracking-env.ts";
-import { planDocker } from "../../../src/executors/docker/plan.ts";
+import { detachedPlan, planDocker } from "../../../src/executors/docker/plan.ts";
 import { renderDocker } from "../../../src/executors/docker/render.ts";
 import { dockerApiError, unreachable } from "../../../src/executors/docker/docker-api-error.ts";
 import { dockerDetailSchema } from "../../../src/executors/docker/docker-detail.ts";
@@ -117,6 +117,21 @@ describe("docker states", () => {
       state,
       reason,
     });
+  });
+});
+
+describe("a detached launch's plan", () => {
+  it("with rm = true, leaves the removal to slipway (no AutoRemove), so the exit code outlives the container's end", () => {
+    const plan = makePlan();
+    const rm = {
+      ...plan,
+      create: { ...plan.create, HostConfig: { ...plan.create.HostConfig, AutoRemove: true } },
+    };
+    const detached = detachedPlan(rm);
+    expect(detached.create.HostConfig.AutoRemove).toBe(false);
+    expect(detached.removeWhenEnded).toBe(true);
+    expect({ ...detached, create: rm.create, removeWhenEnded: rm.removeWhenEnded }).toEqual(rm);
+    expect(detachedPlan(plan)).toBe(plan);
   });
 });
 
