@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
 import type { JobHandle } from "../../src/executors/types.ts";
+import { API_SOCKETS } from "../../src/executors/docker/docker-client.ts";
+import { RAY_SOCKETS } from "../../src/executors/ray/http-transport.ts";
+import { getJob, listJobs } from "../../src/jobs.ts";
 import { launch } from "../../src/launch.ts";
 import { JobStore } from "../../src/store/job-store.ts";
 import { defaultConnections } from "../../src/transport/connections.ts";
@@ -9,13 +12,16 @@ import {
   DOCKER_TEST_IMAGES,
   dockerDaemon,
   kubernetesCluster,
+  rayHead,
   slurmCluster,
   type KubernetesClusterAccess,
   type SlurmClusterAccess,
 } from "../helpers/engine.ts";
+import { until } from "../contract/harness.ts";
 import { kubectlOf } from "../helpers/kubectl.ts";
 import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
 import { clusterSandbox, loginTransport } from "../helpers/slurm-sandbox.ts";
+import { largestWhile, tcpConnectionsTo, unixConnectionsTo } from "../helpers/open-sockets.ts";
 import { useTempDirs } from "../helpers/temp-dir.ts";
 
 // Load: 100 launch() calls at once from one process, per executor. Nothing lost, nothing doubled: 100 distinct ids,
@@ -49,15 +55,23 @@ it(`${COUNT} concurrent local launches: every job ends once, with its record`, a
   expect(new JobStore(box.slipwayHome).list().every((record) => record.state === "succeeded")).toBe(true);
 });
 
-describeWithEngine(`${COUNT} concurrent launches on dockerd`, dockerDaemon(), () => {
-  it("give 100 distinct containers, each ending once", async () => {
+describeWithEngine(`${COUNT} concurrent launches on dockerd`, dockerDaemon(), (socket) => {
+  it("give 100 distinct containers, each ending once, over a bounded number of sockets", async () => {
     const box = makeSandbox(
       tempDir(),
-      `[box]\nexecutor = "docker"\nimage = "${DOCKER_TEST_IMAGES[0]}"\npull = "never"\n`,
+      `[box]\nexecutor = "docker"\nhost = "unix://${socket}"\nimage = "${DOCKER_TEST_IMAGES[0]}"\n` +
+        'pull = "never"\n',
     );
-    const jobs = await launchMany(box, "box", ["true"]);
-    const ended = await Promise.all(jobs.map((job) => job.wait()));
-    expect(ended.filter((status) => status.state !== "succeeded")).toEqual([]);
+    const sockets = () => unixConnectionsTo(socket);
+    const launched = await largestWhile(sockets, () => launchMany(box, "box", ["true"]));
+    // The short calls of 100 launches share the client's keep-alive sockets.
+    expect(launched.max).toBeGreaterThan(0);
+    expect(launched.max).toBeLessThanOrEqual(API_SOCKETS);
+    const waited = await largestWhile(sockets, () => Promise.all(launched.result.map((job) => job.wait())));
+    expect(waited.result.filter((status) => status.state !== "succeeded")).toEqual([]);
+    // A wait holds a socket of its own until its container ends; the short calls stay within the bound.
+    expect(waited.max).toBeLessThanOrEqual(COUNT + API_SOCKETS);
+    await until("the waits' sockets are closed", async () => (await sockets()) <= API_SOCKETS);
   });
 });
 
@@ -113,6 +127,32 @@ describeWithEngine(`${COUNT} concurrent launches on the Kubernetes cluster`, kub
       expect(names("secrets")).toEqual(new Set(jobs.map((job) => `secret/${job.id}-env`)));
     } finally {
       kubectl("delete", "jobs", "-l", `slipway.dev/load=${label}`, "--cascade=background", "--wait=false");
+    }
+  });
+});
+
+describeWithEngine(`${COUNT} concurrent status calls to the Ray head`, rayHead(), (address) => {
+  it("share a bounded number of sockets to the dashboard", async () => {
+    const box = makeSandbox(tempDir(), `[ray]\nexecutor = "ray"\naddress = "${address}"\n`);
+    const options = sandboxOptions(box, "ray");
+    // One job kept running, asked about 100 times at once: each asks the Jobs API (a launch each would start 100
+    // Ray drivers on this machine).
+    const job = await launch({ name: "asked", command: ["sleep", "60"] }, { ...options, detach: true });
+    try {
+      await until("the job runs", async () => (await job.status()).state === "running");
+      const runtime = { env: box.env, homeDir: box.home, cwd: box.root };
+      const sockets = () => tcpConnectionsTo(Number(new URL(address).port));
+      const asked = await largestWhile(sockets, () =>
+        Promise.all(Array.from({ length: COUNT }, async () => (await getJob(job.id, runtime)).status())),
+      );
+      expect(asked.result.map((status) => status.state)).toEqual(Array(COUNT).fill("running"));
+      expect(asked.max).toBeGreaterThan(0);
+      expect(asked.max).toBeLessThanOrEqual(RAY_SOCKETS);
+      const listed = await largestWhile(sockets, () => listJobs(runtime));
+      expect(listed.result.map(({ status }) => status.state)).toEqual(["running"]);
+      expect(listed.max).toBeLessThanOrEqual(RAY_SOCKETS);
+    } finally {
+      await job.cancel();
     }
   });
 });

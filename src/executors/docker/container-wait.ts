@@ -57,7 +57,7 @@ export function registerWait(
     path: `/containers/${containerId}/wait?condition=${condition}`,
     what: `wait for container ${containerId.slice(0, 12)}`,
   };
-  const modem = client.docker.modem as Dial;
+  const modem = client.streams.modem as Dial;
   return new Promise((resolve, reject) => {
     modem.dial(
       {

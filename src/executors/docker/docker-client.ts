@@ -1,12 +1,26 @@
+import type { Agent } from "node:http";
 import type Dockerode from "dockerode";
 import { unreachable, unreadableAnswer } from "./docker-api-error.ts";
 
 /** A connection to one daemon, speaking the API version the daemon reports (dockerode does not negotiate). */
 export interface DockerClient {
+  /** For calls that answer at once (create, start, inspect, stop, …): at most {@link API_SOCKETS} sockets, kept alive. */
   readonly docker: Dockerode;
+  /**
+   * For calls that stay open until something happens (a wait for the container's end, a log follow): a socket each,
+   * closed when it ends. Apart from the short calls, so that open waits can never hold every socket while the start
+   * they wait for queues behind them.
+   */
+  readonly streams: Dockerode;
   readonly host: string;
   readonly apiVersion: string;
 }
+
+/**
+ * The most sockets a process opens to one daemon for its short calls; more calls at once queue for a free one. A
+ * hundred launches at once then make 8 connections, not a hundred (Node's default agent has no bound).
+ */
+export const API_SOCKETS = 8;
 
 const clients = new Map<string, Promise<DockerClient>>();
 
@@ -32,7 +46,11 @@ export function dockerClient(host: string): Promise<DockerClient> {
 
 async function connect(host: string): Promise<DockerClient> {
   const { default: Docker } = await import("dockerode");
-  const options = connectionOptions(host);
+  // docker-modem takes `agent` (its http.request's); dockerode's types leave it out.
+  const options: Dockerode.DockerOptions & { agent?: Agent | undefined } = {
+    ...connectionOptions(host),
+    agent: await agentFor(host, API_SOCKETS),
+  };
   let answer: unknown;
   try {
     answer = await new Docker(options).version();
@@ -43,7 +61,27 @@ async function connect(host: string): Promise<DockerClient> {
   if (typeof apiVersion !== "string" || !/^\d+\.\d+$/.test(apiVersion)) {
     throw unreadableAnswer(host, { method: "GET", path: "/version", what: "say its API version" }, answer);
   }
-  return { docker: new Docker({ ...options, version: `v${apiVersion}` }), host, apiVersion };
+  const version = `v${apiVersion}`;
+  const streaming: typeof options = { ...options, version, agent: await agentFor(host, undefined) };
+  return {
+    docker: new Docker({ ...options, version }),
+    streams: new Docker(streaming),
+    host,
+    apiVersion,
+  };
+}
+
+// An agent for a unix socket or TCP (https on 2376, as connectionOptions says); over SSH docker-modem makes its own.
+// `maxSockets` undefined: one socket per request, closed after it (the streams).
+async function agentFor(host: string, maxSockets: number | undefined): Promise<Agent | undefined> {
+  // An idle socket is closed after 30 s, before a server's own idle timeout could close it under a new request.
+  const options =
+    maxSockets === undefined ? { keepAlive: false } : { keepAlive: true, maxSockets, timeout: 30_000 };
+  if (host.startsWith("ssh://")) return undefined;
+  if (!host.startsWith("unix://") && connectionOptions(host).protocol === "https") {
+    return new (await import("node:https")).Agent(options);
+  }
+  return new (await import("node:http")).Agent(options);
 }
 
 function connectionOptions(host: string): Dockerode.DockerOptions {

@@ -84,7 +84,8 @@ export function dockerEngine(
     host: detail.host,
     containerId: id,
     files,
-    container: containerOf,
+    // A follow stays open: over the streams' sockets (see DockerClient).
+    container: async (): Promise<Dockerode.Container> => (await connect()).streams.getContainer(id),
   };
 
   const condition = (): WaitCondition =>

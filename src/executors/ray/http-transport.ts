@@ -1,5 +1,20 @@
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+
+/**
+ * The most sockets a process opens to one Ray dashboard; more requests at once queue for a free one (every Jobs API
+ * call answers at once: the log follow's WebSocket is apart). Idle sockets are kept for 30 s, less than the
+ * dashboard's (aiohttp's) 75 s, so a request never goes out on a socket the server is closing.
+ */
+export const RAY_SOCKETS = 8;
+
+let agents: { readonly http: HttpAgent; readonly https: HttpsAgent } | undefined;
+
+function agentsOf(): { readonly http: HttpAgent; readonly https: HttpsAgent } {
+  const options = { keepAlive: true, maxSockets: RAY_SOCKETS, timeout: 30_000 };
+  agents ??= { http: new HttpAgent(options), https: new HttpsAgent(options) };
+  return agents;
+}
 
 /** One HTTP exchange, as the Ray client needs it. */
 export interface HttpExchange {
@@ -31,10 +46,12 @@ export type HttpTransport = (exchange: HttpExchange) => Promise<HttpAnswer>;
 export const nodeHttp: HttpTransport = (exchange) =>
   new Promise((resolve, reject) => {
     const url = new URL(exchange.url);
-    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const https = url.protocol === "https:";
+    const send = https ? httpsRequest : httpRequest;
     const request = send(
       url,
       {
+        agent: https ? agentsOf().https : agentsOf().http,
         method: exchange.method,
         headers: {
           ...exchange.headers,
