@@ -109,6 +109,8 @@ export function wellFormedRecord(data: unknown): JobRecord | undefined {
     optional(r["reason"], isString) &&
     Object.hasOwn(r, "plan") &&
     isPlainObject(detail) &&
+    // zod copies a record key by key, where an own `__proto__` (JSON.parse makes one) is not copied: its way, then.
+    !Object.hasOwn(detail, "__proto__") &&
     optional(launchedBy, isLauncher) &&
     optional(r["cleanedAt"], isTimestamp) &&
     optional(r["wandbUrl"], isString);
