@@ -48,7 +48,8 @@ CONF=$STATE/etc/slurm.conf
 SSH_DIR=$STATE/ssh
 SSH_CONFIG=$SSH_DIR/config
 MUNGE_SOCKET=$STATE/munge/run/munge.socket.2
-PACKAGES=(munge slurmctld slurmd slurm-client openssh-server openssh-client socat iproute2)
+# iptables: for the partition fault test, which drops the login node's packets inside a network namespace of its own.
+PACKAGES=(munge slurmctld slurmd slurm-client openssh-server openssh-client socat iproute2 iptables)
 
 say() { echo "start-cluster: $*" >&2; }
 die() {
@@ -230,7 +231,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   phase_done "install"
 fi
 for cmd in munged munge slurmctld slurmd sbatch sinfo sdiag /usr/sbin/sshd ssh ssh-keygen socat ip nsenter unshare \
-  setpriv flock; do
+  setpriv flock iptables; do
   command -v "$cmd" >/dev/null || die "$cmd not found after installing ${PACKAGES[*]}"
 done
 getent passwd munge >/dev/null || die "no user munge (the munge package creates it)"

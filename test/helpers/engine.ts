@@ -442,6 +442,40 @@ function probeSlurm(): EngineProbe {
   return { ok: true, value: JSON.stringify(access) };
 }
 
+/** The login node's per-connection command (`sshd -i` in the cluster's namespace), as the cluster's socat runs it. */
+export const SLURM_LOGIN_COMMAND = "/tmp/slipway-slurm/bin/login-sshd";
+
+/**
+ * The Slurm test cluster, and what a test needs to reach its login node from a network namespace of its own (root,
+ * `ip`, `iptables`, `socat`, the login command): value as {@link slurmCluster}'s.
+ */
+export function slurmFromOwnNetns(): EngineProbe {
+  const cluster = slurmCluster();
+  if (!cluster.ok) return cluster;
+  if (process.getuid?.() !== 0) {
+    return { ok: false, reason: "a network namespace of the test's own needs root; run the tests as root" };
+  }
+  for (const [tool, args] of [
+    ["ip", ["-V"]],
+    ["iptables", ["--version"]],
+    ["socat", ["-V"]],
+  ] as const) {
+    const result = spawnSync(tool, args, { stdio: "ignore" });
+    if (result.error !== undefined || result.status !== 0) {
+      return {
+        ok: false,
+        reason: `${tool} is not runnable (${result.error?.message ?? `exit ${String(result.status)}`}); ${SLURM_START} installs it`,
+      };
+    }
+  }
+  try {
+    accessSync(SLURM_LOGIN_COMMAND, constants.X_OK);
+  } catch {
+    return { ok: false, reason: `${SLURM_LOGIN_COMMAND} is missing; ${SLURM_START}` };
+  }
+  return cluster;
+}
+
 const KUBERNETES_START = "bash scripts/kubernetes/start-cluster.sh";
 const KUBERNETES_CLUSTER_FILE = "/tmp/slipway-k8s/cluster.json";
 

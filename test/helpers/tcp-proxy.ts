@@ -7,12 +7,6 @@ export interface TcpProxy {
   dropAll(): void;
   /** Cuts every connection and refuses (resets) new ones until {@link heal}: the far side is unreachable. */
   cut(): void;
-  /**
-   * Silently stops every byte both ways until {@link heal}, without closing anything, as a dropped route does: open
-   * connections stall (what was sent waits, as TCP's retransmissions would), new ones are accepted and never
-   * answered. Only timeouts and keepalives can tell.
-   */
-  blackhole(): void;
   heal(): void;
   /** How many sockets were destroyed by {@link dropAll} or {@link cut}. */
   dropped(): number;
@@ -33,20 +27,10 @@ export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let dropped = 0;
   let refusing = false;
-  let holding = false;
-  const held = new Set<Socket>();
-  const pairs = new Set<[Socket, Socket]>();
   const server = createServer((client) => {
     if (refusing) {
       client.on("error", () => undefined);
       client.resetAndDestroy();
-      return;
-    }
-    if (holding) {
-      // Accepted, never answered: the SSH banner never comes.
-      client.on("error", () => undefined);
-      held.add(client);
-      client.pause();
       return;
     }
     const upstream = connect(port, host);
@@ -55,9 +39,6 @@ export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
       s.on("error", () => undefined);
       s.on("close", () => sockets.delete(s));
     }
-    const pair: [Socket, Socket] = [client, upstream];
-    pairs.add(pair);
-    client.on("close", () => pairs.delete(pair));
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -75,26 +56,12 @@ export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
       refusing = true;
       dropAll();
     },
-    blackhole: () => {
-      holding = true;
-      for (const [client, upstream] of pairs) {
-        client.unpipe(upstream);
-        upstream.unpipe(client);
-        client.pause();
-        upstream.pause();
-      }
-    },
     heal: () => {
       refusing = false;
-      holding = false;
-      for (const [client, upstream] of pairs) client.pipe(upstream).pipe(client);
-      // Their clients gave up long ago (no banner within the connect timeout).
-      for (const s of held) s.destroy();
-      held.clear();
     },
     dropped: () => dropped,
     close: () => {
-      for (const s of [...sockets, ...held]) s.destroy();
+      for (const s of sockets) s.destroy();
       server.close();
     },
   };
