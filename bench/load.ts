@@ -1,6 +1,8 @@
 // Load figures for `npm run bench`: 100 launch() calls at once, per executor, against the same launches one at a
 // time (20 measured, scaled to 100), with what every load must keep: 0 lost (100 records, each with its engine's
 // id) and 0 duplicates (100 distinct ids and engine ids). Slurm's row is in bench/slurm.ts (its 100-job sweep).
+// Ray's jobs (each a supervisor process on the head) are waited for before the next row, so their start-up load
+// weighs on no other figure.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,11 +18,11 @@ const ONE_BY_ONE = 20;
 interface Target {
   readonly name: string;
   readonly toml: string;
-  readonly cleanup: (jobs: readonly LaunchedJob[]) => void;
+  readonly cleanup: (jobs: readonly LaunchedJob[]) => void | Promise<void>;
 }
 
 /** The targets whose engines are up here; each one missing is said and left out. */
-function targets(): Target[] {
+async function targets(): Promise<Target[]> {
   const found: Target[] = [
     { name: "local", toml: '[local]\nexecutor = "local"\n', cleanup: () => undefined },
   ];
@@ -68,13 +70,27 @@ function targets(): Target[] {
       },
     });
   } else console.log("load bench: kubernetes skipped (no test cluster)");
+  const ray = process.env["SLIPWAY_TEST_RAY_ADDRESS"] ?? "http://127.0.0.1:8265";
+  const answered = await fetch(`${ray}/api/version`, { signal: AbortSignal.timeout(5_000) }).then(
+    (response) => response.ok,
+    () => false,
+  );
+  if (answered) {
+    found.push({
+      name: "ray",
+      toml: `[ray]\nexecutor = "ray"\naddress = "${ray}"\n`,
+      cleanup: async (jobs) => {
+        await Promise.all(jobs.map((job) => job.wait()));
+      },
+    });
+  } else console.log(`load bench: ray skipped (no Ray head answers ${ray}/api/version)`);
   return found;
 }
 
 /** Runs the load benchmarks, each target in a store of its own under `sandbox`. */
 export async function benchLoad(sandbox: string, env: Record<string, string>): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const target of targets()) {
+  for (const target of await targets()) {
     const dir = mkdtempSync(join(sandbox, `load-${target.name}-`));
     const home = join(dir, "home");
     mkdirSync(home);
@@ -110,7 +126,7 @@ export async function benchLoad(sandbox: string, env: Record<string, string>): P
       COUNT -
       new Set(jobs.map((job) => job.id)).size +
       (COUNT - new Set(jobs.map((job) => job.nativeId)).size);
-    target.cleanup([...jobs, ...more]);
+    await target.cleanup([...jobs, ...more]);
     const sequential = (oneByOne / ONE_BY_ONE) * COUNT;
     rows.push([
       `${COUNT} launch() at once on ${target.name}`,

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
-import type { JobHandle } from "../../src/executors/types.ts";
 import { API_SOCKETS } from "../../src/executors/docker/docker-client.ts";
 import { RAY_SOCKETS } from "../../src/executors/ray/http-transport.ts";
 import { getJob, listJobs } from "../../src/jobs.ts";
@@ -19,7 +18,8 @@ import {
 } from "../helpers/engine.ts";
 import { until } from "../contract/harness.ts";
 import { kubectlOf } from "../helpers/kubectl.ts";
-import { makeSandbox, sandboxOptions, type Sandbox } from "../helpers/sandbox.ts";
+import { launchMany } from "../helpers/launch-many.ts";
+import { makeSandbox, sandboxOptions } from "../helpers/sandbox.ts";
 import { clusterSandbox, loginTransport } from "../helpers/slurm-sandbox.ts";
 import { largestWhile, tcpConnectionsTo, unixConnectionsTo } from "../helpers/open-sockets.ts";
 import { useTempDirs } from "../helpers/temp-dir.ts";
@@ -30,26 +30,9 @@ import { useTempDirs } from "../helpers/temp-dir.ts";
 const tempDir = useTempDirs();
 const COUNT = 100;
 
-/** Launches COUNT jobs at once; checks the ids and the records; returns the handles. */
-async function launchMany(box: Sandbox, profile: string, command: readonly string[]): Promise<JobHandle[]> {
-  const options = { ...sandboxOptions(box, profile), detach: true };
-  const jobs = await Promise.all(
-    Array.from({ length: COUNT }, (_, i) => launch({ name: `load-${i}`, command }, options)),
-  );
-  expect(new Set(jobs.map((job) => job.id)).size).toBe(COUNT);
-  expect(new Set(jobs.map((job) => job.nativeId)).size).toBe(COUNT);
-  const records = new JobStore(box.slipwayHome).list();
-  expect(records).toHaveLength(COUNT);
-  for (const record of records) {
-    expect(record.nativeId, record.id).not.toBe("");
-    expect(record.raw, record.id).not.toBe("submitting");
-  }
-  return jobs;
-}
-
 it(`${COUNT} concurrent local launches: every job ends once, with its record`, async () => {
   const box = makeSandbox(tempDir(), '[local]\nexecutor = "local"\n');
-  const jobs = await launchMany(box, "local", ["true"]);
+  const jobs = await launchMany(box, "local", ["true"], COUNT);
   const ended = await Promise.all(jobs.map((job) => job.wait()));
   expect(ended.every((status) => status.state === "succeeded")).toBe(true);
   expect(new JobStore(box.slipwayHome).list().every((record) => record.state === "succeeded")).toBe(true);
@@ -63,7 +46,7 @@ describeWithEngine(`${COUNT} concurrent launches on dockerd`, dockerDaemon(), (s
         'pull = "never"\n',
     );
     const sockets = () => unixConnectionsTo(socket);
-    const launched = await largestWhile(sockets, () => launchMany(box, "box", ["true"]));
+    const launched = await largestWhile(sockets, () => launchMany(box, "box", ["true"], COUNT));
     // The short calls of 100 launches share the client's keep-alive sockets.
     expect(launched.max).toBeGreaterThan(0);
     expect(launched.max).toBeLessThanOrEqual(API_SOCKETS);
@@ -87,7 +70,7 @@ describeWithEngine(`${COUNT} concurrent launches on the Slurm cluster`, slurmClu
     const shared = loginTransport(access, box);
     await shared.run("true");
     const connects = shared.stats().connects;
-    const jobs = await launchMany(box, "cluster", ["true"]);
+    const jobs = await launchMany(box, "cluster", ["true"], COUNT);
     try {
       const queued = await shared.run(
         `squeue -h --me -t all -o %i --name=${jobs.map((job) => job.id).join(",")}`,
@@ -116,7 +99,7 @@ describeWithEngine(`${COUNT} concurrent launches on the Kubernetes cluster`, kub
     const label = /slipway\.dev\/load" = "(\d+)"/.exec(readFileSync(box.config, "utf8"))?.[1] ?? "";
     const kubectl = kubectlOf(cluster);
     try {
-      const jobs = await launchMany(box, "k8s", ["true"]);
+      const jobs = await launchMany(box, "k8s", ["true"], COUNT);
       const names = (kind: string) =>
         new Set(
           kubectl("get", kind, "-l", `slipway.dev/load=${label}`, "-o", "name")
