@@ -1,8 +1,9 @@
 // `node scripts/build-cli.ts` (the second half of `npm run build`): bundles the CLI with esbuild into dist/bin/, which
 // bin/slipway runs. `npm test` keeps testing the sources.
 //
-// Two files. dist/bin/slipway.js is src/cli.ts itself (the Node version check, then the compile cache), requiring
-// dist/bin/cli.cjs: the CLI and its libraries as one CommonJS file. The entry is CommonJS too (dist/bin/package.json
+// Three files. dist/bin/slipway.js is src/cli.ts itself (the Node version check, the help texts of dist/bin/help.json
+// when only help is asked for, then the compile cache), requiring dist/bin/cli.cjs: the CLI and its libraries as one
+// CommonJS file. The entry is CommonJS too (dist/bin/package.json
 // says so): a CommonJS main skips setting up Node's ESM loader, ~3 ms of every start. One file is read, resolved and (after the first
 // run) taken from Node's compile cache, instead of ~100 modules. CommonJS rather than ESM because esbuild keeps every
 // module of a CommonJS bundle lazy, so a command still runs only its own code, and because `require("node:…")` leaves
@@ -11,8 +12,10 @@
 // The engine clients (dockerode, ssh2, the Kubernetes client, ws, execa) stay in node_modules, loaded when an
 // executor needs them.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { build, type Plugin } from "esbuild";
+import { HELP_FILE } from "../src/cli/static-help.ts";
 
 /** Packages left out of the bundle: large, loaded on demand, some with optional native parts. */
 export const EXTERNAL_PACKAGES = ["ssh2", "dockerode", "@kubernetes/client-node", "ws", "execa"] as const;
@@ -130,6 +133,12 @@ export async function buildCli(outdir: string = CLI_OUTDIR): Promise<string> {
     external: [...EXTERNAL_PACKAGES],
     plugins: [lazyCommanderChildProcess, lazyBuiltins],
   });
+  // Every help text, rendered now by the bundle itself: `slipway --help` and `slipway <command> --help` print it
+  // from the entry without loading the bundle (src/cli/static-help.ts).
+  const { helpTexts } = createRequire(import.meta.url)(join(outdir, "cli.cjs")) as {
+    helpTexts: () => Record<string, string>;
+  };
+  writeFileSync(join(outdir, HELP_FILE), `${JSON.stringify(helpTexts())}\n`);
   await build({
     ...common,
     entryPoints: [join(src, "cli.ts")],

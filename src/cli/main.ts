@@ -36,13 +36,62 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
   const end = rawArgv.includes("--") ? rawArgv.indexOf("--") : rawArgv.length;
   const debug = rawArgv.slice(0, end).includes("--debug");
   const argv = [...rawArgv.slice(0, end).filter((arg) => arg !== "--debug"), ...rawArgv.slice(end)];
-  let exitCode = 0;
+  const run = { exitCode: 0 };
+  const program = slipwayProgram(rawArgv, run);
+  try {
+    if (argv[2] === "__complete") {
+      // What the completion scripts call on TAB: candidates for the words typed so far, one a line.
+      const { complete } = await import("./complete.ts");
+      const candidates = await complete(program as unknown as AnyCommand, argv.slice(3));
+      process.stdout.write(candidates.map((c) => `${c}\n`).join(""));
+      return 0;
+    }
+    await program.parseAsync(argv);
+    return run.exitCode;
+  } catch (caught) {
+    let error: unknown = caught;
+    if (caught instanceof ParseFailure) {
+      error = usageErrorOf(caught.error, caught.command);
+      if (error === undefined) return caught.error.exitCode; // help or version, printed already
+    }
+    const { reportError } = await import("./report-error.ts");
+    return reportError(error, debug);
+  }
+}
+
+/**
+ * What `--help` prints for the program (key `""`) and for each command, under its name and its aliases: the bundle's
+ * entry prints these without loading the CLI (scripts/build-cli.ts renders them at build time).
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(helpTexts()["launch"] ?? "");
+ * ```
+ */
+export function helpTexts(): Record<string, string> {
+  const program = slipwayProgram([], { exitCode: 0 }) as unknown as AnyCommand;
+  const texts: Record<string, string> = { "": program.helpInformation() };
+  for (const command of program.commands) {
+    for (const name of [command.name(), ...command.aliases()]) texts[name] = command.helpInformation();
+  }
+  return texts;
+}
+
+/** Help is wrapped at this width whatever the terminal's, so that it can be rendered once, at build time. */
+const HELP_WIDTH = 80;
+
+/** The command tree; a command's action leaves its exit code in `run`. */
+function slipwayProgram(rawArgv: readonly string[], run: { exitCode: number }) {
   const program = new Command("slipway")
     .description("Launch ML training jobs anywhere, with W&B tracking wired in.")
     .version("0.1.0")
     .option("--debug", "show stack traces of errors")
     .enablePositionalOptions()
-    .configureOutput({ outputError: () => undefined }); // printed by reportError, with a hint
+    .configureOutput({
+      outputError: () => undefined, // printed by reportError, with a hint
+      getOutHelpWidth: () => HELP_WIDTH,
+      getErrHelpWidth: () => HELP_WIDTH,
+    });
 
   const launch = program
     .command("launch")
@@ -125,7 +174,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
         longOptions: launch.options.flatMap((o) => (o.long === undefined ? [] : [o.long])),
       });
       const { runLaunch } = await import("./commands/launch.ts");
-      exitCode = await runLaunch(command, options);
+      run.exitCode = await runLaunch(command, options);
     });
 
   program
@@ -135,7 +184,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--json", "print JSON")
     .action(async (id, options) => {
       const { runStatus } = await import("./commands/status.ts");
-      exitCode = await runStatus(id, options);
+      run.exitCode = await runStatus(id, options);
     });
 
   program
@@ -147,7 +196,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--json", "print JSON")
     .action(async (file, options) => {
       const { runRun } = await import("./commands/run.ts");
-      exitCode = await runRun(file, options);
+      run.exitCode = await runRun(file, options);
     });
 
   program
@@ -155,7 +204,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .argument("<id>")
     .action(async (id) => {
       const { runSupervise } = await import("./commands/run.ts");
-      exitCode = await runSupervise(id);
+      run.exitCode = await runSupervise(id);
     });
 
   program
@@ -180,7 +229,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .action(async (id, options) => {
       await checkLogsFlags(id, options);
       const { runLogs } = await import("./commands/logs.ts");
-      exitCode = await runLogs(id, options);
+      run.exitCode = await runLogs(id, options);
     });
 
   program
@@ -190,7 +239,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--json", "print one JSON line per job as it ends")
     .action(async (ids, options) => {
       const { runWait } = await import("./commands/wait.ts");
-      exitCode = await runWait(ids, options);
+      run.exitCode = await runWait(ids, options);
     });
 
   program
@@ -200,7 +249,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--json", "print JSON")
     .action(async (id, options) => {
       const { runCancel } = await import("./commands/cancel.ts");
-      exitCode = await runCancel(id, options);
+      run.exitCode = await runCancel(id, options);
     });
 
   program
@@ -210,7 +259,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--json", "print JSON")
     .action(async (ids, options) => {
       const { runCleanup } = await import("./commands/cleanup.ts");
-      exitCode = await runCleanup(ids, options);
+      run.exitCode = await runCleanup(ids, options);
     });
 
   program
@@ -220,7 +269,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--save-logs <dir>", "copy each job's logs to <dir>/<id>/ first")
     .action(async (ids, options) => {
       const { runRm } = await import("./commands/rm.ts");
-      exitCode = await runRm(ids, options);
+      run.exitCode = await runRm(ids, options);
     });
 
   program
@@ -237,7 +286,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--dry-run", "list what would be removed")
     .action(async (options) => {
       const { runPrune } = await import("./commands/prune.ts");
-      exitCode = await runPrune(options);
+      run.exitCode = await runPrune(options);
     });
 
   program
@@ -271,7 +320,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .action(async ({ interval, ...options }) => {
       if (interval !== undefined && options.watch !== true) note("--interval is for --watch");
       const { runList } = await import("./commands/list.ts");
-      exitCode = await runList({ ...options, interval: interval ?? 2 });
+      run.exitCode = await runList({ ...options, interval: interval ?? 2 });
     });
 
   program
@@ -281,7 +330,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--json", "print JSON")
     .action(async (options) => {
       const { runProfiles } = await import("./commands/profiles.ts");
-      exitCode = await runProfiles(options);
+      run.exitCode = await runProfiles(options);
     });
 
   program
@@ -291,7 +340,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--json", "print JSON")
     .action(async (options) => {
       const { runDoctor } = await import("./commands/doctor.ts");
-      exitCode = await runDoctor(options);
+      run.exitCode = await runDoctor(options);
     });
 
   program
@@ -300,7 +349,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .option("--json", "print JSON (what it prints anyway)")
     .action(async () => {
       const { runSchema } = await import("./commands/schema.ts");
-      exitCode = await runSchema();
+      run.exitCode = await runSchema();
     });
 
   program
@@ -309,7 +358,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
     .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(SHELLS))
     .action(async (shell) => {
       const { runCompletion } = await import("./commands/completion.ts");
-      exitCode = await runCompletion(shell);
+      run.exitCode = await runCompletion(shell);
     });
 
   for (const command of program.commands as unknown as AnyCommand[]) {
@@ -320,26 +369,7 @@ export async function main(rawArgv: readonly string[]): Promise<number> {
       throw new ParseFailure(error, command);
     });
   }
-
-  try {
-    if (argv[2] === "__complete") {
-      // What the completion scripts call on TAB: candidates for the words typed so far, one a line.
-      const { complete } = await import("./complete.ts");
-      const candidates = await complete(program as unknown as AnyCommand, argv.slice(3));
-      process.stdout.write(candidates.map((c) => `${c}\n`).join(""));
-      return 0;
-    }
-    await program.parseAsync(argv);
-    return exitCode;
-  } catch (caught) {
-    let error: unknown = caught;
-    if (caught instanceof ParseFailure) {
-      error = usageErrorOf(caught.error, caught.command);
-      if (error === undefined) return caught.error.exitCode; // help or version, printed already
-    }
-    const { reportError } = await import("./report-error.ts");
-    return reportError(error, debug);
-  }
+  return program;
 }
 
 /** A command that reads the job store, not env.toml: takes `--config` (as every command does) and says so. */

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../scripts/build-cli.ts";
+import { helpTexts } from "../../src/cli/main.ts";
 import { runCli } from "../helpers/run-cli.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
@@ -87,6 +88,23 @@ describe("slipway command", () => {
     expect(result.stdout).toBe(
       runCli(["--help"], { env: { PATH: cleanPath, HOME: work }, cwd: work }).stdout,
     );
+  });
+
+  it("prints each help text rendered at build time, exactly as the CLI renders it", () => {
+    const texts = helpTexts();
+    expect(JSON.parse(readFileSync(join(clone, "dist", "bin", "help.json"), "utf8"))).toEqual(texts);
+    expect(Object.keys(texts)).toEqual(expect.arrayContaining(["", "launch", "list", "ls", "logs", "wait"]));
+    for (const [name, text] of Object.entries(texts)) {
+      for (const flag of ["--help", "-h"]) {
+        const args = name === "" ? [flag] : [name, flag];
+        const result = run(join(clone, "bin", "slipway"), args, cleanPath);
+        expect(result, args.join(" ")).toMatchObject({ status: 0, stdout: text, stderr: "" });
+      }
+    }
+    // What the CLI itself prints (from the sources, where there is no help.json), on a terminal or not.
+    const env = { PATH: cleanPath, HOME: work, COLUMNS: "200" };
+    expect(runCli(["launch", "--help"], { env, cwd: work }).stdout).toBe(texts["launch"]);
+    expect(runCli(["--help"], { env, cwd: work }).stdout).toBe(texts[""]);
   });
 
   it("installed without a Node of its own, runs with node from PATH", () => {
