@@ -11,9 +11,11 @@
 // exports (node:util alone pulls in worker_threads and the readline interface): a dry run peaks ~8 MiB lower.
 // The engine clients (dockerode, ssh2, the Kubernetes client, ws, execa) stay in node_modules, loaded when an
 // executor needs them.
+import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 import { HELP_FILE } from "../src/cli/static-help.ts";
 
@@ -106,6 +108,45 @@ const lazyBuiltins: Plugin = {
 };
 
 /**
+ * Packages loaded on first use, like {@link LAZY_BUILTINS}: zod (its modules, ~5 ms to start) is needed only to build
+ * schemas, which a launch whose env.toml was validated before by this build does not (src/config/parsed-config-cache.ts).
+ */
+export const LAZY_PACKAGES = ["zod"] as const;
+
+// Each lazy package becomes a module of getters, one per export (named at build time), that require the package on
+// first read; the package itself is still bundled, behind that require.
+const lazyPackages: Plugin = {
+  name: "lazy-packages",
+  setup(b) {
+    const filter = new RegExp(`^(?:${LAZY_PACKAGES.join("|")})$`);
+    // The getter module's own require of the package resolves as usual.
+    b.onResolve({ filter }, ({ path, namespace }) =>
+      namespace === "lazy-package" ? undefined : { path, namespace: "lazy-package" },
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-package" }, async ({ path }) => {
+      // Its ESM entry, as an import of it would bundle (the CommonJS one would bring in all of zod's locales).
+      const entry = fileURLToPath(import.meta.resolve(path));
+      const names = Object.keys((await import(entry)) as object).filter((n) => n !== "default");
+      const getters = names.map(
+        (n) => `  ${JSON.stringify(n)}: { get: () => load()[${JSON.stringify(n)}], enumerable: true },`,
+      );
+      return {
+        contents: [
+          "let loaded;",
+          `const load = () => (loaded ??= require(${JSON.stringify(entry)}));`,
+          "Object.defineProperties(module.exports, {",
+          ...getters,
+          "  default: { get: () => load().default, enumerable: false },",
+          "});",
+        ].join("\n"),
+        loader: "js",
+        resolveDir: src,
+      };
+    });
+  },
+};
+
+/**
  * Bundles the CLI into `outdir` and returns the path of its entry, `<outdir>/slipway.js`.
  *
  * @example
@@ -131,7 +172,9 @@ export async function buildCli(outdir: string = CLI_OUTDIR): Promise<string> {
     outfile: join(outdir, "cli.cjs"),
     format: "cjs",
     external: [...EXTERNAL_PACKAGES],
-    plugins: [lazyCommanderChildProcess, lazyBuiltins],
+    plugins: [lazyCommanderChildProcess, lazyBuiltins, lazyPackages],
+    // Names the parses that src/config/parsed-config-cache.ts may reuse: those of this very build.
+    define: { SLIPWAY_BUILD_ID: JSON.stringify(randomUUID()) },
   });
   // Every help text, rendered now by the bundle itself: `slipway --help` and `slipway <command> --help` print it
   // from the entry without loading the bundle (src/cli/static-help.ts).

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { loadConfig } from "./config/load-config.ts";
 import type { LoadedConfig } from "./config/loaded-config.ts";
 import { listProfiles, resolveProfile, resolveWandb } from "./config/resolve-profile.ts";
@@ -76,7 +77,8 @@ export function selectProfile(choice: ProfileChoice, runtime: Runtime): Selected
 /** The loaded config, or the "not found" error when no env.toml was asked for by name and none was found. */
 function loadOptionalConfig(choice: ProfileChoice, runtime: Runtime): LoadedConfig | ConfigError {
   try {
-    return loadConfig({ cwd: runtime.cwd, env: runtime.env, configPath: choice.config });
+    const cacheDir = join(runtime.store.root, "cache");
+    return loadConfig({ cwd: runtime.cwd, env: runtime.env, configPath: choice.config, cacheDir });
   } catch (error) {
     const explicit = choice.config !== undefined || (runtime.env["SLIPWAY_CONFIG"] ?? "") !== "";
     if (error instanceof ConfigError && error.code === "CONFIG_NOT_FOUND" && !explicit) return error;

@@ -31,7 +31,7 @@ const humanMessage: z.core.$ZodErrorMap = (iss) => {
  *
  * @example
  * ```ts
- * const { issues } = checkTable(wandbSchema, { projct: "x" }, ["wandb"]);
+ * const { issues } = checkTable(wandbSchema(), { projct: "x" }, ["wandb"]);
  * // [{ path: "wandb.projct", message: 'unknown key "projct" (did you mean "project"?)' }]
  * ```
  */

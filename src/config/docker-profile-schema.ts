@@ -40,7 +40,7 @@ export function dockerProfileSchema() {
   return z
     .strictObject({
       executor: executorField("docker"),
-      ...commonShape,
+      ...commonShape(),
       image: nonEmptyStr().describe("Container image to run (required)."),
       gpus: dockerGpus(),
       shm_size: size("Size of /dev/shm"),

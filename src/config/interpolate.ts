@@ -34,6 +34,21 @@ export function hasEnvRef(value: string): boolean {
 }
 
 /**
+ * Whether any string in `value` (a TOML value: strings, arrays and tables, deeply) contains an `${env:…}` reference.
+ *
+ * @example
+ * ```ts
+ * containsEnvRef({ env: { DATA: "${env:HOME}/data" } }); // true
+ * ```
+ */
+export function containsEnvRef(value: unknown): boolean {
+  if (typeof value === "string") return hasEnvRef(value);
+  if (Array.isArray(value)) return value.some(containsEnvRef);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(containsEnvRef);
+  return false;
+}
+
+/**
  * The first malformed `${env:…}` reference in `value`, or `undefined` when every reference is well-formed.
  * Well-formed means `${env:NAME}` or `${env:NAME:-default}` with `NAME` a shell-style variable name and no `${` or
  * `}` inside the default.

@@ -19,7 +19,7 @@ export function configJsonSchema(): object {
     .union(EXECUTOR_KINDS.map((kind) => PROFILE_SCHEMAS[kind]))
     .describe(`A profile: how and where to run a job. \`executor\` is one of ${EXECUTOR_KINDS.join(", ")}.`);
   const file = z
-    .object({ wandb: wandbSchema.optional() })
+    .object({ wandb: wandbSchema().optional() })
     .catchall(profile)
     .meta({
       title: "slipway env.toml",

@@ -25,7 +25,7 @@ export function kubernetesProfileSchema() {
   return z
     .strictObject({
       executor: executorField("kubernetes"),
-      ...commonShape,
+      ...commonShape(),
       image: nonEmptyStr().describe("Container image to run (required)."),
       namespace: str().describe("Namespace of the job (default default).").meta({ default: "default" }),
       context: str().describe("kubeconfig context (default: the current context)."),

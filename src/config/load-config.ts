@@ -4,6 +4,7 @@ import { ConfigError, type ConfigIssue } from "../errors.ts";
 import { checkProfiles } from "./check-profiles.ts";
 import { checkTable } from "./check-table.ts";
 import { formatPath, sortIssues } from "./config-issues.ts";
+import { cachedParse } from "./parsed-config-cache.ts";
 import { findConfigFile, missingConfigFile } from "./find-config-file.ts";
 import type { EnvSource } from "./interpolate.ts";
 import type { LoadedConfig } from "./loaded-config.ts";
@@ -21,6 +22,11 @@ export interface LoadConfigOptions {
   readonly configPath?: string | undefined;
   /** Reads a file as UTF-8 (by default refusing FIFOs, devices and directories); injectable for tests. */
   readonly readFile?: ((path: string) => string) | undefined;
+  /**
+   * Where the bundled CLI keeps what it parsed, to skip validating an unchanged file again (`cachedParse`); the
+   * library and the sources never do.
+   */
+  readonly cacheDir?: string | undefined;
 }
 
 /**
@@ -51,7 +57,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       cause: error,
     });
   }
-  return parseConfig(text, path);
+  return cachedParse(text, path, options.cacheDir, parseConfig);
 }
 
 /**
@@ -86,7 +92,7 @@ export function parseConfig(text: string, file: string): LoadedConfig {
       const expected = key === "wandb" ? "table" : "a profile table";
       issues.push({ path: formatPath([key]), message: `expected ${expected}, got ${tomlType(value)}` });
     } else if (key === "wandb") {
-      const checked = checkTable(wandbSchema, value, ["wandb"]);
+      const checked = checkTable(wandbSchema(), value, ["wandb"]);
       issues.push(...checked.issues);
       wandb = checked.data ?? {};
     } else tables.set(key, value);

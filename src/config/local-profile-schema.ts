@@ -35,7 +35,7 @@ export function localProfileSchema() {
   return z
     .strictObject({
       executor: executorField("local"),
-      ...commonShape,
+      ...commonShape(),
       inherit_env: z
         .boolean()
         .describe("Pass the launching shell's environment to the job (default true).")

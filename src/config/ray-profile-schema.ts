@@ -13,7 +13,7 @@ export function rayProfileSchema() {
   return z
     .strictObject({
       executor: executorField("ray"),
-      ...commonShape,
+      ...commonShape(),
       address: formatted(isHttpUrl, 'an http(s) URL such as "http://ray-head:8265"').describe(
         "Ray dashboard / Jobs API address, e.g. http://ray-head:8265 (required).",
       ),

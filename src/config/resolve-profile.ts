@@ -2,7 +2,13 @@ import { PACKAGE_MODES } from "../package/code-package.ts";
 import { basename } from "node:path";
 import { ConfigError, type ConfigIssue } from "../errors.ts";
 import { redactValues, secretValuesOf } from "../secret-values.ts";
-import { interpolateValue, unsetEnvError, type EnvSource, type UnsetEnvRef } from "./interpolate.ts";
+import {
+  containsEnvRef,
+  interpolateValue,
+  unsetEnvError,
+  type EnvSource,
+  type UnsetEnvRef,
+} from "./interpolate.ts";
 import { checkTable } from "./check-table.ts";
 import { closestMatch } from "./closest-match.ts";
 import { compareText } from "./compare-text.ts";
@@ -33,6 +39,8 @@ interface Merged {
   readonly name: string;
   readonly values: Record<string, unknown>;
   readonly origins: ReadonlyMap<string, string>;
+  /** Whether `values` are one table's, as loading checked them: the profile extends none. */
+  readonly single: boolean;
 }
 
 /**
@@ -109,7 +117,10 @@ export function resolveWandb(config: LoadedConfig, env: EnvSource): WandbSetting
       config.file,
       unset.map((u) => ({ path: formatPath(u.path), name: u.name })),
     );
-  const { data, issues } = checkTable(wandbSchema, values, ["wandb"]);
+  // Without references, the values are what loading checked already.
+  const { data, issues } = containsEnvRef(config.wandb)
+    ? checkTable(wandbSchema(), values, ["wandb"])
+    : { data: config.wandb, issues: [] };
   if (data === undefined) throw resolvedInvalid(config.file, "[wandb]", issues, env);
   return {
     project: data.project,
@@ -170,7 +181,7 @@ function mergeChain(config: LoadedConfig, profile: LoadedProfile): Merged {
       if (key === "env" && isTable(value)) for (const k of Object.keys(value)) origins.set(`env.${k}`, name);
     }
   }
-  return { file: config.file, name: profile.name, values, origins };
+  return { file: config.file, name: profile.name, values, origins, single: profile.chain.length === 1 };
 }
 
 // After merging, so that a reference the child overrides never fails; each unset variable is reported at the table
@@ -202,7 +213,12 @@ function check<K extends ExecutorKind>(
   kind: K,
   env: EnvSource,
 ): RawProfileOf<K> {
-  const { data, issues } = checkTable(PROFILE_SCHEMAS[kind], values, (path) => placeOf(merged, path));
+  // One table without references is exactly what loading checked against this schema: no second check (and no
+  // schema built, when the load itself was reused: src/config/parsed-config-cache.ts).
+  const { data, issues } =
+    merged.single && !containsEnvRef(merged.values)
+      ? { data: values as RawProfileOf<K>, issues: [] }
+      : checkTable(PROFILE_SCHEMAS[kind], values, (path) => placeOf(merged, path));
   for (const { key, message } of missingRequired(kind, values)) {
     issues.push({ path: formatPath([merged.name, key]), message });
   }

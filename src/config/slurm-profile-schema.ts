@@ -12,7 +12,7 @@ export function slurmProfileSchema() {
   return z
     .strictObject({
       executor: executorField("slurm"),
-      ...commonShape,
+      ...commonShape(),
       host: nonEmptyStr().describe('Login node reached over SSH (required unless tunnel = "local").'),
       user: str().describe("SSH user (default: from ~/.ssh/config or the local user)."),
       port: int(1, 65535).describe("SSH port (default 22)."),

@@ -68,8 +68,9 @@ export function jobRecordSchema(): ReturnType<typeof buildJobRecordSchema> {
 
 type Parsed = z.infer<ReturnType<typeof buildJobRecordSchema>>;
 
-// zod's own pattern for `z.iso.datetime({ offset: true })`, the schema's timestamps.
-const TIMESTAMP = z.iso.datetime({ offset: true }).def.pattern ?? /^$/;
+// zod's own pattern for `z.iso.datetime({ offset: true })`, the schema's timestamps; taken on first use (a dry run
+// reads no record, and needs no zod).
+let timestamp: RegExp | undefined;
 const KINDS: ReadonlySet<unknown> = new Set(EXECUTOR_KINDS);
 const STATES: ReadonlySet<unknown> = new Set(JOB_STATES);
 
@@ -150,7 +151,8 @@ function isString(value: unknown): value is string {
 }
 
 function isTimestamp(value: unknown): boolean {
-  return typeof value === "string" && TIMESTAMP.test(value);
+  timestamp ??= z.iso.datetime({ offset: true }).def.pattern ?? /^$/;
+  return typeof value === "string" && timestamp.test(value);
 }
 
 // What zod takes for a record or an object: not null, not an array, made by `{}` (or with no prototype).

@@ -1,13 +1,24 @@
 // The `slipway` command: bin/slipway running the bundle that `npm run build` makes, laid out as in a clone linked with
 // `npm link` and as in a registry install, and the one line an unsupported Node gets.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../../scripts/build-cli.ts";
 import { helpTexts } from "../../src/cli/main.ts";
 import { runCli } from "../helpers/run-cli.ts";
+import { CANARY_KEY } from "../helpers/temp-dir.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "slipway-command-"));
@@ -105,6 +116,58 @@ describe("slipway command", () => {
     const env = { PATH: cleanPath, HOME: work, COLUMNS: "200" };
     expect(runCli(["launch", "--help"], { env, cwd: work }).stdout).toBe(texts["launch"]);
     expect(runCli(["--help"], { env, cwd: work }).stdout).toBe(texts[""]);
+  });
+
+  it("reuses what this build validated of an unchanged env.toml, and validates an edited one again", () => {
+    const dir = mkdtempSync(join(work, "parsed-"));
+    const store = join(dir, "store");
+    const env = { PATH: cleanPath, HOME: dir, SLIPWAY_HOME: store, WANDB_API_KEY: CANARY_KEY };
+    const config = join(dir, "env.toml");
+    const valid =
+      '[wandb]\nproject = "cached"\n\n[base]\nexecutor = "local"\nenv = { MY_KEY = "${env:WANDB_API_KEY}" }\n\n' +
+      '[cpu]\nextends = "base"\nnodes = 1\n\n[plain]\nexecutor = "local"\ngrace_seconds = 3\nenv = { A = "1" }\n\n' +
+      '[cluster]\nexecutor = "slurm"\nhost = "login.example.org"\npartition = "debug"\n';
+    const dryRun = (profile: string) => {
+      const result = spawnSync(
+        join(clone, "bin", "slipway"),
+        ["launch", "--dry-run", "--json", "-p", profile, "--", "python", "train.py"],
+        { env, cwd: dir, encoding: "utf8" },
+      );
+      // The job id and the time differ from run to run.
+      const stdout = result.stdout.replace(/train-[a-z0-9]{6}/g, "ID").replace(/"createdAt": "[^"]+"/g, "");
+      return { status: result.status, stdout, stderr: result.stderr };
+    };
+    const entries = () =>
+      statSync(join(store, "cache"), { throwIfNoEntry: false }) ? readdirSync(join(store, "cache")) : [];
+    writeFileSync(config, valid);
+    const fresh = ["cpu", "plain", "cluster"].map(dryRun);
+    expect(fresh.map((r) => r.status)).toEqual([0, 0, 0]);
+    expect(entries()).toHaveLength(1);
+    const entry = join(store, "cache", entries()[0] ?? "");
+    expect(statSync(entry).mode & 0o777).toBe(0o600);
+    expect(statSync(join(store, "cache")).mode & 0o777).toBe(0o700);
+    // The entry holds the file's text and what it gave, never what a reference resolves to.
+    expect(readFileSync(entry, "utf8")).not.toContain(CANARY_KEY);
+    // Reused: the same plans, to the byte.
+    expect(["cpu", "plain", "cluster"].map(dryRun)).toEqual(fresh);
+    // Reused, not validated again: what the entry says is what the launch gets.
+    const kept = JSON.parse(readFileSync(entry, "utf8")) as { wandb: { project: string } };
+    writeFileSync(entry, JSON.stringify({ ...kept, wandb: { ...kept.wandb, project: "from-the-entry" } }));
+    expect(dryRun("plain").stdout).toContain('"WANDB_PROJECT": "from-the-entry"');
+    // An edit is validated again: the error, not the plan of before.
+    writeFileSync(config, valid.replace("grace_seconds = 3", 'grace_seconds = "3"'));
+    const edited = dryRun("plain");
+    expect(edited.status).toBe(2);
+    expect(edited.stderr).toContain("plain.grace_seconds");
+    writeFileSync(config, valid.replace('project = "cached"', 'project = "edited"'));
+    expect(dryRun("plain").stdout).toContain('"WANDB_PROJECT": "edited"');
+    expect(entries()).toHaveLength(1);
+    // A damaged entry is a miss, not an error.
+    writeFileSync(entry, "{ not json");
+    expect(dryRun("plain")).toMatchObject({
+      status: 0,
+      stdout: expect.stringContaining('"edited"') as string,
+    });
   });
 
   it("installed without a Node of its own, runs with node from PATH", () => {

@@ -8,16 +8,25 @@ import * as z from "zod";
  *
  * @example
  * ```ts
- * localDetailSchema.parse({ pid: 4242, startTime: "98765", graceSeconds: 10, retries: 2, timeLimit: "04:00:00" });
+ * localDetailSchema().parse({ pid: 4242, startTime: "98765", graceSeconds: 10, retries: 2, timeLimit: "04:00:00" });
  * ```
  */
-export const localDetailSchema = z.strictObject({
-  pid: z.int().positive(),
-  startTime: z.string(),
-  graceSeconds: z.number().nonnegative(),
-  retries: z.int().nonnegative().default(0),
-  timeLimit: z.string().optional(),
-});
+export function localDetailSchema() {
+  return (built ??= buildLocalDetailSchema());
+}
+
+let built: ReturnType<typeof buildLocalDetailSchema> | undefined;
+
+// Built on first use: a dry run reads no record.
+function buildLocalDetailSchema() {
+  return z.strictObject({
+    pid: z.int().positive(),
+    startTime: z.string(),
+    graceSeconds: z.number().nonnegative(),
+    retries: z.int().nonnegative().default(0),
+    timeLimit: z.string().optional(),
+  });
+}
 
 /** A local job record's `detail`. */
-export type LocalDetail = z.infer<typeof localDetailSchema>;
+export type LocalDetail = z.infer<ReturnType<typeof localDetailSchema>>;

@@ -38,7 +38,9 @@ export const LOCAL_CAPABILITIES: Capabilities = {
 export const localModule: ExecutorModule<"local", LocalPlan, LocalDetail> = {
   kind: "local",
   capabilities: LOCAL_CAPABILITIES,
-  detail: localDetailSchema,
+  get detail() {
+    return localDetailSchema();
+  },
   create: createLocalExecutor,
   engine: (job) => localEngine(job.files, job.detail),
   check(_profile, context) {

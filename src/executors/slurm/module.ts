@@ -30,7 +30,9 @@ export const SLURM_CAPABILITIES: Capabilities = { unsupported: {} };
 export const slurmModule: ExecutorModule<"slurm", SlurmPlan, SlurmDetail> = {
   kind: "slurm",
   capabilities: SLURM_CAPABILITIES,
-  detail: slurmDetailSchema,
+  get detail() {
+    return slurmDetailSchema();
+  },
   create: createSlurmExecutor,
   engine: (job, context) => slurmEngine(job, transportFor(job.detail.target, context.connections, context)),
   check: checkSlurm,

@@ -1,32 +1,34 @@
 import * as z from "zod";
 import type { SlurmTarget } from "../../config/types.ts";
 
-const sshTargetSchema = z.strictObject({
-  tunnel: z.literal("ssh"),
-  host: z.string().min(1),
-  user: z.string().optional(),
-  port: z.int().min(1).max(65535).optional(),
-  identity: z.string().optional(),
-  jump: z.string().optional(),
-  hostKeyPolicy: z.enum(["strict", "accept-new"]),
-});
+function targetSchema() {
+  const sshTargetSchema = z.strictObject({
+    tunnel: z.literal("ssh"),
+    host: z.string().min(1),
+    user: z.string().optional(),
+    port: z.int().min(1).max(65535).optional(),
+    identity: z.string().optional(),
+    jump: z.string().optional(),
+    hostKeyPolicy: z.enum(["strict", "accept-new"]),
+  });
 
-// JSON drops the keys whose value is undefined; the target is given back with every key, as the profile has it.
-const targetSchema = z
-  .discriminatedUnion("tunnel", [sshTargetSchema, z.strictObject({ tunnel: z.literal("local") })])
-  .transform((target): SlurmTarget =>
-    target.tunnel === "local"
-      ? { tunnel: "local" }
-      : {
-          tunnel: "ssh",
-          host: target.host,
-          user: target.user,
-          port: target.port,
-          identity: target.identity,
-          jump: target.jump,
-          hostKeyPolicy: target.hostKeyPolicy,
-        },
-  );
+  // JSON drops the keys whose value is undefined; the target is given back with every key, as the profile has it.
+  return z
+    .discriminatedUnion("tunnel", [sshTargetSchema, z.strictObject({ tunnel: z.literal("local") })])
+    .transform((target): SlurmTarget =>
+      target.tunnel === "local"
+        ? { tunnel: "local" }
+        : {
+            tunnel: "ssh",
+            host: target.host,
+            user: target.user,
+            port: target.port,
+            identity: target.identity,
+            jump: target.jump,
+            hostKeyPolicy: target.hostKeyPolicy,
+          },
+    );
+}
 
 /** The keys records of slipway before the typed profiles kept (env.toml's own, plus `target` for the label). */
 const LEGACY_TARGET_KEYS = ["tunnel", "host", "host_key_policy", "user", "port", "identity", "jump"] as const;
@@ -65,7 +67,7 @@ function fromLegacy(value: unknown): unknown {
  *
  * @example
  * ```ts
- * slurmDetailSchema.parse({
+ * slurmDetailSchema().parse({
  *   target: { tunnel: "ssh", host: "login1", user: "me", port: 2222, hostKeyPolicy: "strict" },
  *   label: "me@login1:2222",
  *   jobDir: "/home/me/.slipway/jobs/sft-k3j9x2",
@@ -73,18 +75,27 @@ function fromLegacy(value: unknown): unknown {
  * });
  * ```
  */
-export const slurmDetailSchema = z.preprocess(
-  fromLegacy,
-  z.strictObject({
-    target: targetSchema,
-    label: z.string().min(1),
-    jobDir: z.string().startsWith("/"),
-    array: z.string().min(1).optional(),
-    cluster: z.string().min(1).optional(),
-    /** Written by earlier versions once `slipway cleanup` had copied the logs here (now: `record.cleanedAt`). */
-    cleaned: z.literal(true).optional(),
-  }),
-);
+export function slurmDetailSchema() {
+  return (built ??= buildSlurmDetailSchema());
+}
+
+let built: ReturnType<typeof buildSlurmDetailSchema> | undefined;
+
+// Built on first use: a dry run reads no record.
+function buildSlurmDetailSchema() {
+  return z.preprocess(
+    fromLegacy,
+    z.strictObject({
+      target: targetSchema(),
+      label: z.string().min(1),
+      jobDir: z.string().startsWith("/"),
+      array: z.string().min(1).optional(),
+      cluster: z.string().min(1).optional(),
+      /** Written by earlier versions once `slipway cleanup` had copied the logs here (now: `record.cleanedAt`). */
+      cleaned: z.literal(true).optional(),
+    }),
+  );
+}
 
 /** A slurm job record's `detail`. */
-export type SlurmDetail = z.output<typeof slurmDetailSchema>;
+export type SlurmDetail = z.output<ReturnType<typeof slurmDetailSchema>>;

@@ -34,7 +34,7 @@ describe("env.toml.example", () => {
   });
 
   const keys = new Set([
-    ...Object.keys(wandbSchema.shape),
+    ...Object.keys(wandbSchema().shape),
     ...EXECUTOR_KINDS.flatMap((kind) => Object.keys(PROFILE_SCHEMAS[kind].shape)),
   ]);
   it.each([...keys].sort())("documents %s, with a comment", (key) => {

@@ -19,7 +19,7 @@ describe("slurm record detail", () => {
       jobDir: "/home/slipway/.slipway/jobs/sft-k3j9x2",
       array: "0-3,5",
     };
-    expect(slurmDetailSchema.parse(JSON.parse(JSON.stringify(written)))).toEqual({
+    expect(slurmDetailSchema().parse(JSON.parse(JSON.stringify(written)))).toEqual({
       ...written,
       target: LOGIN,
     });
@@ -82,7 +82,7 @@ describe("slurm record detail", () => {
       { target: { tunnel: "local" }, label: "local", jobDir: "/home/me/.slipway/jobs/c-cccccc" },
     ],
   ])("reads a record of the previous version (snake_case keys): %s", (_, old, expected) => {
-    expect(slurmDetailSchema.parse(old)).toEqual(expected);
+    expect(slurmDetailSchema().parse(old)).toEqual(expected);
   });
 
   it.each([
@@ -91,7 +91,7 @@ describe("slurm record detail", () => {
     ["a relative job directory", { target: LOGIN, label: "x", jobDir: "jobs/a" }, "jobDir"],
     ["an unknown key", { target: LOGIN, label: "x", jobDir: "/j", extra: 1 }, "extra"],
   ])("refuses %s", (_, detail, path) => {
-    const result = slurmDetailSchema.safeParse(detail);
+    const result = slurmDetailSchema().safeParse(detail);
     expect(result.success).toBe(false);
     const paths = result.error?.issues.map((issue) =>
       [...issue.path, ...("keys" in issue ? issue.keys : [])].join("."),
