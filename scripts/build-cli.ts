@@ -12,11 +12,11 @@
 // The engine clients (dockerode, ssh2, the Kubernetes client, ws, execa) stay in node_modules, loaded when an
 // executor needs them.
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Plugin } from "esbuild";
+import { build, transform, type Plugin } from "esbuild";
 import { HELP_FILE } from "../src/cli/static-help.ts";
 
 /** Packages left out of the bundle: large, loaded on demand, some with optional native parts. */
@@ -108,43 +108,72 @@ const lazyBuiltins: Plugin = {
 };
 
 /**
- * Packages loaded on first use, like {@link LAZY_BUILTINS}: zod (its modules, ~5 ms to start) is needed only to build
- * schemas, which a launch whose env.toml was validated before by this build does not (src/config/parsed-config-cache.ts).
+ * Packages loaded on first use, like {@link LAZY_BUILTINS}, each bundled into a file of its own beside cli.cjs
+ * (`<name>.cjs`): zod (a fifth of the bundle, ~5 ms to start) is needed only to build schemas, which a launch whose
+ * env.toml was validated before by this build does not (src/config/parsed-config-cache.ts). Only self-contained
+ * packages can be split off this way: nothing in them may import slipway's modules.
  */
 export const LAZY_PACKAGES = ["zod"] as const;
 
-// Each lazy package becomes a module of getters, one per export (named at build time), that require the package on
-// first read; the package itself is still bundled, behind that require.
+// Each lazy package becomes a module of getters that require the package's own file on first read. One getter per export that the sources use (`z.string`, …: esbuild copies a CommonJS
+// module's properties into every module importing it, and zod has ~300), so every import must be `* as z`.
+// Read from the sources with their types stripped, so that a name used only as a type (`z.core.$ZodErrorMap`) does
+// not pull that part of the package in.
+async function usedExports(pkg: string): Promise<Set<string>> {
+  const used = new Set<string>();
+  for (const file of readdirSync(src, { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".ts")) continue;
+    const text = readFileSync(join(src, file), "utf8");
+    for (const line of text.split("\n").filter((l) => l.includes(`from "${pkg}"`))) {
+      if (!/^import (?:type )?\* as z from /.test(line))
+        throw new Error(
+          `build-cli: src/${file} imports ${pkg} as "${line}"; the lazy bundle wants \`import * as z\``,
+        );
+    }
+    const { code } = await transform(text, { loader: "ts" });
+    for (const [, name] of code.matchAll(/\bz\.([A-Za-z_$][\w$]*)/g)) used.add(name ?? "");
+  }
+  return used;
+}
+
 const lazyPackages: Plugin = {
   name: "lazy-packages",
   setup(b) {
     const filter = new RegExp(`^(?:${LAZY_PACKAGES.join("|")})$`);
-    // The getter module's own require of the package resolves as usual.
-    b.onResolve({ filter }, ({ path, namespace }) =>
-      namespace === "lazy-package" ? undefined : { path, namespace: "lazy-package" },
-    );
+    b.onResolve({ filter }, ({ path }) => ({ path, namespace: "lazy-package" }));
     b.onLoad({ filter: /.*/, namespace: "lazy-package" }, async ({ path }) => {
-      // Its ESM entry, as an import of it would bundle (the CommonJS one would bring in all of zod's locales).
-      const entry = fileURLToPath(import.meta.resolve(path));
-      const names = Object.keys((await import(entry)) as object).filter((n) => n !== "default");
+      const names = await usedNames(path);
       const getters = names.map(
         (n) => `  ${JSON.stringify(n)}: { get: () => load()[${JSON.stringify(n)}], enumerable: true },`,
       );
       return {
         contents: [
           "let loaded;",
-          `const load = () => (loaded ??= require(${JSON.stringify(entry)}));`,
+          `const load = () => (loaded ??= require(${JSON.stringify(`./${path}.cjs`)}));`,
           "Object.defineProperties(module.exports, {",
           ...getters,
-          "  default: { get: () => load().default, enumerable: false },",
           "});",
         ].join("\n"),
         loader: "js",
-        resolveDir: src,
       };
     });
+    b.onResolve({ filter: /^\.\/[^/]+\.cjs$/, namespace: "lazy-package" }, ({ path }) => ({
+      path,
+      external: true,
+    }));
   },
 };
+
+// The package's exports that the sources use.
+async function usedNames(name: string): Promise<string[]> {
+  const used = await usedExports(name);
+  return Object.keys((await import(packageEntry(name))) as object).filter((n) => used.has(n));
+}
+
+// A package's ESM entry, as an import of it would bundle (zod's CommonJS one would bring in all of its locales).
+function packageEntry(name: string): string {
+  return fileURLToPath(import.meta.resolve(name));
+}
 
 /**
  * Bundles the CLI into `outdir` and returns the path of its entry, `<outdir>/slipway.js`.
@@ -166,6 +195,20 @@ export async function buildCli(outdir: string = CLI_OUTDIR): Promise<string> {
     legalComments: "linked",
     logLevel: "warning",
   } as const;
+  for (const name of LAZY_PACKAGES) {
+    // Only what the sources use, so that the rest (zod's locales, …) is left out.
+    const names = await usedNames(name);
+    await build({
+      ...common,
+      stdin: {
+        contents: `export { ${names.join(", ")} } from ${JSON.stringify(packageEntry(name))};`,
+        loader: "js",
+        resolveDir: src,
+      },
+      outfile: join(outdir, `${name}.cjs`),
+      format: "cjs",
+    });
+  }
   await build({
     ...common,
     entryPoints: [join(src, "cli", "main.ts")],

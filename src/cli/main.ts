@@ -3,7 +3,7 @@ import type { Command as AnyCommand, CommanderError } from "commander";
 import { EXECUTOR_KINDS as EXECUTORS } from "../config/types.ts";
 import { JOB_STATES } from "../job/job-state.ts";
 import { PACKAGE_MODES } from "../package/code-package.ts";
-import { endQuietlyOnClosedPipe } from "./closed-pipe.ts";
+import { endQuietlyOnClosedPipe } from "./std-output.ts";
 import { SHELLS } from "./complete.ts";
 import { checkLaunchFlags, checkLogsFlags } from "./flag-checks.ts";
 import { note } from "./output.ts";

@@ -1,18 +1,24 @@
 import { stripVTControlCharacters, styleText } from "node:util";
+import { surelyNotTerminal, writeErr, writeOut, type StdName } from "./std-output.ts";
 
 type Style = Parameters<typeof styleText>[0];
 
-// Whether each stream gets colours, asked of styleText once per stream: a list of 10,000 jobs paints 10,000 cells.
-const colours = new WeakMap<NodeJS.WriteStream, boolean>();
+// Whether each stream gets colours, asked once per stream: a list of 10,000 jobs paints 10,000 cells.
+const colours = new Map<StdName, boolean>();
 
-/** Colours text for stderr/stdout only when that stream is a terminal (and NO_COLOR is unset). */
-export function paint(style: Style, text: string, stream: NodeJS.WriteStream = process.stdout): string {
-  let coloured = colours.get(stream);
+/**
+ * Colours text for stdout or stderr only when that stream is a terminal (and NO_COLOR is unset, or FORCE_COLOR is
+ * set). Output that is surely no terminal (a file, a pipe, /dev/null) is told without making Node's stream.
+ */
+export function paint(style: Style, text: string, to: StdName = "stdout"): string {
+  let coloured = colours.get(to);
   if (coloured === undefined) {
-    coloured = styleText("red", "x", { stream }) !== "x";
-    colours.set(stream, coloured);
+    const forced = (process.env["FORCE_COLOR"] ?? "") !== "";
+    coloured =
+      !forced && surelyNotTerminal(to) ? false : styleText("red", "x", { stream: process[to] }) !== "x";
+    colours.set(to, coloured);
   }
-  return coloured ? styleText(style, text, { stream }) : text;
+  return coloured ? styleText(style, text, { stream: process[to] }) : text;
 }
 
 /** The spinner on screen, if any: a message clears its line first and draws it again below. */
@@ -20,23 +26,23 @@ let onScreen: { readonly draw: () => void } | undefined;
 
 function writeLine(line: string): void {
   if (onScreen !== undefined) process.stderr.write("\r\x1b[2K");
-  process.stderr.write(`${line}\n`);
+  writeErr(`${line}\n`);
   onScreen?.draw();
 }
 
 /** Writes a slipway message (not job output) to stderr. */
 export function say(message: string): void {
-  writeLine(`${paint("dim", "slipway:", process.stderr)} ${message}`);
+  writeLine(`${paint("dim", "slipway:", "stderr")} ${message}`);
 }
 
 /** Writes a warning (something was skipped or is wrong, but the command goes on) to stderr. */
 export function warn(message: string): void {
-  writeLine(`${paint("yellow", "warning:", process.stderr)} ${message}`);
+  writeLine(`${paint("yellow", "warning:", "stderr")} ${message}`);
 }
 
 /** Writes a note (a flag that does nothing here, and why) to stderr. */
 export function note(message: string): void {
-  writeLine(`${paint("cyan", "note:", process.stderr)} ${message}`);
+  writeLine(`${paint("cyan", "note:", "stderr")} ${message}`);
 }
 
 /** Prints rows as an aligned table with a header; the last column is not padded. */
@@ -59,7 +65,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
 
 /** Prints a value as indented JSON on stdout (Secrets print as "***"). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeOut(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -80,7 +86,7 @@ export function spinner(text: string): { update(text: string): void; stop(): voi
   let frame = 0;
   const draw = (): void => {
     process.stderr.write(
-      `\r\x1b[2K${paint("cyan", FRAMES[frame % FRAMES.length] ?? "", process.stderr)} ${current}`,
+      `\r\x1b[2K${paint("cyan", FRAMES[frame % FRAMES.length] ?? "", "stderr")} ${current}`,
     );
     frame += 1;
   };

@@ -13,13 +13,13 @@ export function reportError(error: unknown, debug: boolean): number {
   const secrets = secretValuesOf(process.env);
   const safe = (text: string): string => redactValues(text, secrets);
   if (error instanceof SlipwayError || error instanceof UsageError) {
-    err.write(`${paint("red", "error:", err)} ${safe(error.message)}\n`);
-    if (error.hint !== undefined) err.write(`${paint("yellow", "hint:", err)} ${safe(error.hint)}\n`);
+    err.write(`${paint("red", "error:", "stderr")} ${safe(error.message)}\n`);
+    if (error.hint !== undefined) err.write(`${paint("yellow", "hint:", "stderr")} ${safe(error.hint)}\n`);
     if (debug && error.stack !== undefined) err.write(`${safe(error.stack)}\n`);
     return 2;
   }
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  err.write(`${paint("red", "internal error:", err)} ${safe(text)}\n`);
+  err.write(`${paint("red", "internal error:", "stderr")} ${safe(text)}\n`);
   err.write("This is a bug in slipway; please report it with the command you ran.\n");
   return 70;
 }

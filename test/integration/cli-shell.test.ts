@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -145,6 +145,63 @@ describe("a closed pipe ends the command quietly", () => {
     const [code] = (await once(child, "exit")) as [number | null];
     expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
     expect(code).toBe(0);
+  });
+});
+
+describe("output written straight to the descriptor (no Node stream made)", () => {
+  const script = (body: string) =>
+    `import { endQuietlyOnClosedPipe, writeOut, writeErr } from ${JSON.stringify(join(import.meta.dirname, "..", "..", "src", "cli", "std-output.ts"))};\n${body}`;
+
+  it("a closed pipe ends it quietly, exit 0", async () => {
+    // 4 MiB is more than any pipe holds: the write meets the closed pipe.
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        script('endQuietlyOnClosedPipe(); writeOut("x".repeat(4 << 20)); writeErr("not reached\\n");'),
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.once("data", () => {
+      child.stdout.destroy();
+    });
+    const [code] = (await once(child, "exit")) as [number | null];
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+
+  it("keeps the order of what goes through the stream and what goes straight to the descriptor", () => {
+    const result = spawnSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        script('endQuietlyOnClosedPipe(); writeOut("1\\n"); process.stdout.write("2\\n"); writeOut("3\\n");'),
+      ],
+      { encoding: "utf8" },
+    );
+    expect(result).toMatchObject({ status: 0, stdout: "1\n2\n3\n", stderr: "" });
+  });
+
+  it.skipIf(!has("script"))("colours notices on a terminal only (needs script(1))", () => {
+    // Each in a sandbox of its own: the no-key notice is said once a day per store.
+    const piped = runCli(["launch", "--dry-run", "--", "echo", "hi"], sandbox().opts);
+    expect(piped.stderr).toContain("slipway: ");
+    expect(piped.stderr).not.toContain("\x1b[");
+    const { opts } = sandbox();
+    const result = spawnSync("script", ["-qec", "slipway launch --dry-run -- echo hi", "/dev/null"], {
+      ...opts,
+      env: { ...opts.env, TERM: "xterm-256color" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/\x1b\[[0-9;]*mslipway:/);
   });
 });
 

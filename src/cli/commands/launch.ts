@@ -6,6 +6,7 @@ import { dryRun, launch } from "../../launch.ts";
 import type { Recipe } from "../../job/recipe.ts";
 import type { PackageMode } from "../../package/code-package.ts";
 import { duration, paint, printJson, say, spinner } from "../output.ts";
+import { writeOut } from "../std-output.ts";
 import { UsageError } from "../usage-error.ts";
 import { pipeLogs } from "./pipe-logs.ts";
 import { watchStart } from "./watch-start.ts";
@@ -76,7 +77,7 @@ export async function runLaunch(command: readonly string[], flags: LaunchFlags):
     detach: flags.detach === true,
     allowDirty: flags.allowDirty === true,
     onNotice: (message: string) => {
-      say(paint("yellow", message, process.stderr));
+      say(paint("yellow", message, "stderr"));
     },
   };
   if (flags.wandbSweep !== undefined) {
@@ -96,7 +97,7 @@ export async function runLaunch(command: readonly string[], flags: LaunchFlags):
   if (flags.dryRun === true) {
     const result = await dryRun(recipe, options);
     if (flags.json === true) printJson({ job: result.job, plan: result.plan });
-    else process.stdout.write(`${result.rendered}\n`);
+    else writeOut(`${result.rendered}\n`);
     return 0;
   }
   const spin = spinner(`launching ${recipe.name}`);
@@ -134,9 +135,11 @@ export async function runLaunch(command: readonly string[], flags: LaunchFlags):
   if (blocked !== undefined && status.state !== "running" && status.state !== "succeeded") {
     // Cancelled by --fail-fast: a request that cannot be met is a mistake to fix, as a refused launch would be.
     const err = process.stderr;
-    err.write(`${paint("red", "error:", err)} ${job.id} can never start: ${blocked.reason ?? blocked.raw}\n`);
     err.write(
-      `${paint("yellow", "hint:", err)} ${blocked.blocked}; ${
+      `${paint("red", "error:", "stderr")} ${job.id} can never start: ${blocked.reason ?? blocked.raw}\n`,
+    );
+    err.write(
+      `${paint("yellow", "hint:", "stderr")} ${blocked.blocked}; ${
         status.state === "cancelled"
           ? "it was cancelled"
           : `cancel requested (${status.reason ?? status.state})`
@@ -146,8 +149,8 @@ export async function runLaunch(command: readonly string[], flags: LaunchFlags):
   }
   say(
     status.state === "succeeded"
-      ? paint("green", summaryOf(job.id, status, ran, took), process.stderr)
-      : paint("red", summaryOf(job.id, status, ran, took), process.stderr),
+      ? paint("green", summaryOf(job.id, status, ran, took), "stderr")
+      : paint("red", summaryOf(job.id, status, ran, took), "stderr"),
   );
   return exitCodeOf(status);
 }
@@ -173,8 +176,8 @@ export function summaryOf(id: string, status: JobStatus, ran: boolean, took: str
 
 function warnBlocked(id: string, reason: string, blocked: string, then: string): void {
   const err = process.stderr;
-  err.write(`${paint("yellow", "warning:", err)} ${id} can never start as it is: ${reason}\n`);
-  err.write(`${paint("yellow", "hint:", err)} ${blocked}; ${then}\n`);
+  err.write(`${paint("yellow", "warning:", "stderr")} ${id} can never start as it is: ${reason}\n`);
+  err.write(`${paint("yellow", "hint:", "stderr")} ${blocked}; ${then}\n`);
 }
 
 /**

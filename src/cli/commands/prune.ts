@@ -55,7 +55,7 @@ export async function runPrune(flags: PruneFlags): Promise<number> {
 }
 
 function usage(message: string, hint: string): number {
-  process.stderr.write(`${paint("red", "error:", process.stderr)} ${message}\n`);
-  process.stderr.write(`${paint("yellow", "hint:", process.stderr)} ${hint}\n`);
+  process.stderr.write(`${paint("red", "error:", "stderr")} ${message}\n`);
+  process.stderr.write(`${paint("yellow", "hint:", "stderr")} ${hint}\n`);
   return 2;
 }

@@ -20,12 +20,12 @@ export async function runRm(ids: readonly string[], flags: { readonly saveLogs?:
     }
     refused += 1;
     process.stderr.write(
-      `${paint("red", "error:", process.stderr)} cannot remove ${result.id}: ${result.message}\n`,
+      `${paint("red", "error:", "stderr")} cannot remove ${result.id}: ${result.message}\n`,
     );
   }
   if (refused > 0) {
     process.stderr.write(
-      `${paint("yellow", "hint:", process.stderr)} only ended jobs are removed; slipway list shows their states\n`,
+      `${paint("yellow", "hint:", "stderr")} only ended jobs are removed; slipway list shows their states\n`,
     );
     return 2;
   }

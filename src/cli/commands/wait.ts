@@ -18,7 +18,7 @@ export async function runWait(ids: readonly string[], flags: { readonly json?: t
         process.stdout.write(`${JSON.stringify({ id: job.id, ...status, code })}\n`);
       } else {
         const line = `${job.id} ${describe(status)}`;
-        say(code === 0 ? paint("green", line, process.stderr) : paint("red", line, process.stderr));
+        say(code === 0 ? paint("green", line, "stderr") : paint("red", line, "stderr"));
       }
       return code;
     }),

@@ -40,7 +40,7 @@ export function watchStart(
   const draw = (): void => {
     if (line === undefined) return;
     process.stderr.write(
-      `\r\x1b[2K${paint("dim", "slipway:", process.stderr)} ${line} ${duration(Date.now() - started)}`,
+      `\r\x1b[2K${paint("dim", "slipway:", "stderr")} ${line} ${duration(Date.now() - started)}`,
     );
   };
   const clear = (): void => {
