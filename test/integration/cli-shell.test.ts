@@ -201,7 +201,7 @@ describe("output written straight to the descriptor (no Node stream made)", () =
       timeout: 60_000,
     });
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/\x1b\[[0-9;]*mslipway:/);
+    expect(result.stdout).toMatch(new RegExp(String.raw`\u001b\[[0-9;]*mslipway:`));
   });
 });
 
