@@ -14,7 +14,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, transform, type Plugin } from "esbuild";
 import { HELP_FILE } from "../src/cli/static-help.ts";
@@ -108,30 +108,82 @@ const lazyBuiltins: Plugin = {
 };
 
 /**
+ * slipway's own modules (under src/) loaded on first use of what they export, by the modules importing them: a dry
+ * run never opens a connection (the SSH transport, ~2 ms to start) nor tracks a job.
+ */
+export const LAZY_MODULES = ["transport/connections.ts", "executors/tracked-handle.ts"] as const;
+
+// Each import of a lazy module becomes a module of getters, one per export (named at build time by importing the
+// module here), that require the module on first read; the module itself stays in the bundle, behind that require.
+const lazyModules: Plugin = {
+  name: "lazy-modules",
+  setup(b) {
+    const lazy = new Set<string>(LAZY_MODULES.map((file) => join(src, file)));
+    b.onResolve({ filter: /\.ts$/ }, ({ path, resolveDir, namespace }) => {
+      const full = resolve(resolveDir, path);
+      return namespace !== "lazy-module" && lazy.has(full)
+        ? { path: full, namespace: "lazy-module" }
+        : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: "lazy-module" }, async ({ path }) => ({
+      contents: gettersModule(
+        Object.keys((await import(path)) as object),
+        `require(${JSON.stringify(path)})`,
+      ),
+      loader: "js",
+      resolveDir: dirname(path),
+    }));
+  },
+};
+
+/** A CommonJS module whose exports `names` are getters reading them off `load` (an expression), run on first read. */
+function gettersModule(names: readonly string[], load: string): string {
+  const getters = names.map(
+    (n) => `  ${JSON.stringify(n)}: { get: () => load()[${JSON.stringify(n)}], enumerable: true },`,
+  );
+  return [
+    "let loaded;",
+    `const load = () => (loaded ??= ${load});`,
+    "Object.defineProperties(module.exports, {",
+    ...getters,
+    "});",
+  ].join("\n");
+}
+
+/**
  * Packages loaded on first use, like {@link LAZY_BUILTINS}, each bundled into a file of its own beside cli.cjs
  * (`<name>.cjs`): zod (a fifth of the bundle, ~5 ms to start) is needed only to build schemas, which a launch whose
- * env.toml was validated before by this build does not (src/config/parsed-config-cache.ts). Only self-contained
- * packages can be split off this way: nothing in them may import slipway's modules.
+ * env.toml was validated before by this build does not (src/config/parsed-config-cache.ts); dotenv (which loads
+ * node:crypto) only to read an `env_file`. Only self-contained packages can be split off this way: nothing in them
+ * may import slipway's modules.
  */
-export const LAZY_PACKAGES = ["zod"] as const;
+export const LAZY_PACKAGES = ["zod", "dotenv"] as const;
 
 // Each lazy package becomes a module of getters that require the package's own file on first read. One getter per export that the sources use (`z.string`, …: esbuild copies a CommonJS
 // module's properties into every module importing it, and zod has ~300), so every import must be `* as z`.
-// Read from the sources with their types stripped, so that a name used only as a type (`z.core.$ZodErrorMap`) does
-// not pull that part of the package in.
+// The names the sources import from `pkg` (`import { parse }`) or read off its namespace (`import * as z` … `z.string`),
+// read from the sources with their types stripped, so that a name used only as a type (`z.core.$ZodErrorMap`) does not
+// pull that part of the package in.
 async function usedExports(pkg: string): Promise<Set<string>> {
   const used = new Set<string>();
+  const from = String.raw`\s*from\s*"${pkg.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"`;
   for (const file of readdirSync(src, { recursive: true, encoding: "utf8" })) {
     if (!file.endsWith(".ts")) continue;
-    const text = readFileSync(join(src, file), "utf8");
-    for (const line of text.split("\n").filter((l) => l.includes(`from "${pkg}"`))) {
-      if (!/^import (?:type )?\* as z from /.test(line))
+    const { code } = await transform(readFileSync(join(src, file), "utf8"), { loader: "ts" });
+    for (const [statement] of code.matchAll(new RegExp(String.raw`^import[^;]*?${from};?$`, "gm"))) {
+      const namespace = new RegExp(String.raw`^import \* as (\w+)${from}`).exec(statement)?.[1];
+      const named = new RegExp(String.raw`^import \{([^}]*)\}${from}`).exec(statement)?.[1];
+      if (namespace !== undefined) {
+        for (const [, name] of code.matchAll(new RegExp(String.raw`\b${namespace}\.([A-Za-z_$][\w$]*)`, "g")))
+          used.add(name ?? "");
+      } else if (named !== undefined) {
+        for (const part of named.split(",")) used.add(part.trim().split(/\s+as\s+/)[0] ?? "");
+      } else {
         throw new Error(
-          `build-cli: src/${file} imports ${pkg} as "${line}"; the lazy bundle wants \`import * as z\``,
+          `build-cli: src/${file}: ${statement}: the lazy bundle takes \`import * as\` or \`import { … }\``,
         );
+      }
     }
-    const { code } = await transform(text, { loader: "ts" });
-    for (const [, name] of code.matchAll(/\bz\.([A-Za-z_$][\w$]*)/g)) used.add(name ?? "");
   }
   return used;
 }
@@ -143,17 +195,8 @@ const lazyPackages: Plugin = {
     b.onResolve({ filter }, ({ path }) => ({ path, namespace: "lazy-package" }));
     b.onLoad({ filter: /.*/, namespace: "lazy-package" }, async ({ path }) => {
       const names = await usedNames(path);
-      const getters = names.map(
-        (n) => `  ${JSON.stringify(n)}: { get: () => load()[${JSON.stringify(n)}], enumerable: true },`,
-      );
       return {
-        contents: [
-          "let loaded;",
-          `const load = () => (loaded ??= require(${JSON.stringify(`./${path}.cjs`)}));`,
-          "Object.defineProperties(module.exports, {",
-          ...getters,
-          "});",
-        ].join("\n"),
+        contents: gettersModule(names, `require(${JSON.stringify(`./${path}.cjs`)})`),
         loader: "js",
       };
     });
@@ -215,7 +258,7 @@ export async function buildCli(outdir: string = CLI_OUTDIR): Promise<string> {
     outfile: join(outdir, "cli.cjs"),
     format: "cjs",
     external: [...EXTERNAL_PACKAGES],
-    plugins: [lazyCommanderChildProcess, lazyBuiltins, lazyPackages],
+    plugins: [lazyCommanderChildProcess, lazyBuiltins, lazyPackages, lazyModules],
     // Names the parses that src/config/parsed-config-cache.ts may reuse: those of this very build.
     define: { SLIPWAY_BUILD_ID: JSON.stringify(randomUUID()) },
   });

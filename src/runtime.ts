@@ -38,11 +38,16 @@ export interface Runtime {
 export function runtimeOf(options: RuntimeOptions = {}): Runtime {
   const env = options.env ?? process.env;
   const homeDir = options.homeDir ?? homedir();
+  let connections = options.connections;
   return {
     env,
     cwd: options.cwd ?? process.cwd(),
     homeDir,
     store: JobStore.fromEnv(env, homeDir),
-    connections: options.connections ?? defaultConnections(),
+    // Taken on first use: a local job or a dry run opens no connection, and the bundled CLI then never loads the
+    // SSH transport (scripts/build-cli.ts, LAZY_MODULES).
+    get connections() {
+      return (connections ??= defaultConnections());
+    },
   };
 }
