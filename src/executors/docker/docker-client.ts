@@ -1,5 +1,6 @@
 import type { Agent } from "node:http";
 import type Dockerode from "dockerode";
+import { pooledAgentOptions } from "../../transport/pooled-agent-options.ts";
 import { unreachable, unreadableAnswer } from "./docker-api-error.ts";
 
 /** A connection to one daemon, speaking the API version the daemon reports (dockerode does not negotiate). */
@@ -47,9 +48,10 @@ export function dockerClient(host: string): Promise<DockerClient> {
 async function connect(host: string): Promise<DockerClient> {
   const { default: Docker } = await import("dockerode");
   // docker-modem takes `agent` (its http.request's); dockerode's types leave it out.
+  const connection = connectionOptions(host);
   const options: Dockerode.DockerOptions & { agent?: Agent | undefined } = {
-    ...connectionOptions(host),
-    agent: await agentFor(host, API_SOCKETS),
+    ...connection,
+    agent: await agentFor(connection, API_SOCKETS),
   };
   let answer: unknown;
   try {
@@ -62,7 +64,7 @@ async function connect(host: string): Promise<DockerClient> {
     throw unreadableAnswer(host, { method: "GET", path: "/version", what: "say its API version" }, answer);
   }
   const version = `v${apiVersion}`;
-  const streaming: typeof options = { ...options, version, agent: await agentFor(host, undefined) };
+  const streaming: typeof options = { ...options, version, agent: await agentFor(connection, undefined) };
   return {
     docker: new Docker({ ...options, version }),
     streams: new Docker(streaming),
@@ -73,14 +75,13 @@ async function connect(host: string): Promise<DockerClient> {
 
 // An agent for a unix socket or TCP (https on 2376, as connectionOptions says); over SSH docker-modem makes its own.
 // `maxSockets` undefined: one socket per request, closed after it (the streams).
-async function agentFor(host: string, maxSockets: number | undefined): Promise<Agent | undefined> {
-  // An idle socket is closed after 30 s, before a server's own idle timeout could close it under a new request.
-  const options =
-    maxSockets === undefined ? { keepAlive: false } : { keepAlive: true, maxSockets, timeout: 30_000 };
-  if (host.startsWith("ssh://")) return undefined;
-  if (!host.startsWith("unix://") && connectionOptions(host).protocol === "https") {
-    return new (await import("node:https")).Agent(options);
-  }
+async function agentFor(
+  connection: Dockerode.DockerOptions,
+  maxSockets: number | undefined,
+): Promise<Agent | undefined> {
+  const options = maxSockets === undefined ? { keepAlive: false } : pooledAgentOptions(maxSockets);
+  if (connection.protocol === "ssh") return undefined;
+  if (connection.protocol === "https") return new (await import("node:https")).Agent(options);
   return new (await import("node:http")).Agent(options);
 }
 

@@ -1,17 +1,17 @@
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { pooledAgentOptions } from "../../transport/pooled-agent-options.ts";
 
 /**
  * The most sockets a process opens to one Ray dashboard; more requests at once queue for a free one (every Jobs API
- * call answers at once: the log follow's WebSocket is apart). Idle sockets are kept for 30 s, less than the
- * dashboard's (aiohttp's) 75 s, so a request never goes out on a socket the server is closing.
+ * call answers at once: the log follow's WebSocket is apart), idle ones closed as pooledAgentOptions says.
  */
 export const RAY_SOCKETS = 8;
 
 let agents: { readonly http: HttpAgent; readonly https: HttpsAgent } | undefined;
 
 function agentsOf(): { readonly http: HttpAgent; readonly https: HttpsAgent } {
-  const options = { keepAlive: true, maxSockets: RAY_SOCKETS, timeout: 30_000 };
+  const options = pooledAgentOptions(RAY_SOCKETS);
   agents ??= { http: new HttpAgent(options), https: new HttpsAgent(options) };
   return agents;
 }
