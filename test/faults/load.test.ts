@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
+import { cleanupJob } from "../../src/executors/cleanup-job.ts";
 import { API_SOCKETS } from "../../src/executors/docker/docker-client.ts";
 import { RAY_SOCKETS } from "../../src/executors/ray/http-transport.ts";
 import { getJob, listJobs } from "../../src/jobs.ts";
 import { launch } from "../../src/launch.ts";
+import { runtimeOf } from "../../src/runtime.ts";
 import { JobStore } from "../../src/store/job-store.ts";
 import { defaultConnections } from "../../src/transport/connections.ts";
 import {
@@ -55,6 +57,12 @@ describeWithEngine(`${COUNT} concurrent launches on dockerd`, dockerDaemon(), (s
     // A wait holds a socket of its own until its container ends; the short calls stay within the bound.
     expect(waited.max).toBeLessThanOrEqual(COUNT + API_SOCKETS);
     await until("the waits' sockets are closed", async () => (await sockets()) <= API_SOCKETS);
+    // The containers stay once they end (no rm = true): cleanup removes them.
+    const runtime = runtimeOf(sandboxOptions(box, "box"));
+    const cleaned = await Promise.all(
+      launched.result.map((job) => cleanupJob(runtime.store.read(job.id), runtime)),
+    );
+    expect(cleaned.filter((result) => !result.cleaned)).toEqual([]);
   });
 });
 
