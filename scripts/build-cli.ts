@@ -89,18 +89,10 @@ const lazyBuiltins: Plugin = {
     b.onResolve({ filter }, ({ path }) => ({ path, namespace: "lazy-builtin" }));
     b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, ({ path }) => {
       const names = Object.keys(process.getBuiltinModule(path) as object).filter((n) => n !== "default");
-      const getters = names.map(
-        (n) => `  ${JSON.stringify(n)}: { get: () => load()[${JSON.stringify(n)}], enumerable: true },`,
-      );
       return {
-        contents: [
-          "let loaded;",
-          `const load = () => (loaded ??= process.getBuiltinModule(${JSON.stringify(path)}));`,
-          "Object.defineProperties(module.exports, {",
-          ...getters,
-          "  default: { get: load, enumerable: false },",
-          "});",
-        ].join("\n"),
+        contents: gettersModule(names, `process.getBuiltinModule(${JSON.stringify(path)})`, {
+          withDefault: true,
+        }),
         loader: "js",
       };
     });
@@ -136,8 +128,11 @@ const lazyModules: Plugin = {
   },
 };
 
-/** A CommonJS module whose exports `names` are getters reading them off `load` (an expression), run on first read. */
-function gettersModule(names: readonly string[], load: string): string {
+/**
+ * A CommonJS module whose exports `names` are getters reading them off `load` (an expression), run on first read;
+ * `withDefault` adds a non-enumerable `default`: the whole loaded module (`import x from "node:…"`).
+ */
+function gettersModule(names: readonly string[], load: string, { withDefault = false } = {}): string {
   const getters = names.map(
     (n) => `  ${JSON.stringify(n)}: { get: () => load()[${JSON.stringify(n)}], enumerable: true },`,
   );
@@ -146,6 +141,7 @@ function gettersModule(names: readonly string[], load: string): string {
     `const load = () => (loaded ??= ${load});`,
     "Object.defineProperties(module.exports, {",
     ...getters,
+    ...(withDefault ? ["  default: { get: load, enumerable: false },"] : []),
     "});",
   ].join("\n");
 }

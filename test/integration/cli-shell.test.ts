@@ -1,7 +1,13 @@
-import { spawn, spawnSync } from "node:child_process";
+import {
+  spawn,
+  spawnSync,
+  type ChildProcessByStdio,
+  type ChildProcessWithoutNullStreams,
+} from "node:child_process";
 import { once } from "node:events";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { runCli, startCli } from "../helpers/run-cli.ts";
@@ -125,6 +131,24 @@ describe("shell completion", () => {
   });
 });
 
+/**
+ * Like `| head -1`: reads the child's first chunk of stdout, then closes the pipe while it still has output to write;
+ * resolves with its exit code and what it wrote to stderr.
+ */
+async function closeAfterFirstChunk(
+  child: ChildProcessWithoutNullStreams | ChildProcessByStdio<null, Readable, Readable>,
+) {
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  child.stdout.once("data", () => {
+    child.stdout.destroy();
+  });
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, stderr };
+}
+
 describe("a closed pipe ends the command quietly", () => {
   it.each([
     ["logs", (id: string) => ["logs", id]],
@@ -133,16 +157,7 @@ describe("a closed pipe ends the command quietly", () => {
     const { opts } = sandbox();
     const id = runCli(["launch", "--detach", "--", "seq", "1", "200000"], opts).stdout.trim();
     runCli(["wait", id], opts);
-    const child = startCli(args(id), opts);
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    // Like `| head -1`: read the first chunk, then close the pipe while the CLI still has output to write.
-    child.stdout.once("data", () => {
-      child.stdout.destroy();
-    });
-    const [code] = (await once(child, "exit")) as [number | null];
+    const { code, stderr } = await closeAfterFirstChunk(startCli(args(id), opts));
     expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
     expect(code).toBe(0);
   });
@@ -163,14 +178,7 @@ describe("output written straight to the descriptor (no Node stream made)", () =
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdout.once("data", () => {
-      child.stdout.destroy();
-    });
-    const [code] = (await once(child, "exit")) as [number | null];
+    const { code, stderr } = await closeAfterFirstChunk(child);
     expect(stderr).toBe("");
     expect(code).toBe(0);
   });
