@@ -159,7 +159,13 @@ export async function setUpLaunch(
   options: LaunchOptions,
   runtime: Runtime,
 ): Promise<{ executor: Executor; code: CodePackage | undefined; context: BuildJobContext }> {
-  const executor = await buildExecutor(options.profile, { ...options, connections: runtime.connections });
+  const executor = await buildExecutor(options.profile, {
+    ...options,
+    // The same pool, still taken only when the executor asks for it.
+    get connections() {
+      return runtime.connections;
+    },
+  });
   const notify = options.onNotice ?? ((message: string) => process.stderr.write(`slipway: ${message}\n`));
   const { store } = runtime;
   const { key } = executor.tracking;

@@ -38,7 +38,7 @@ export interface Runtime {
 export function runtimeOf(options: RuntimeOptions = {}): Runtime {
   const env = options.env ?? process.env;
   const homeDir = options.homeDir ?? homedir();
-  let connections = options.connections;
+  let connections: Connections | undefined;
   return {
     env,
     cwd: options.cwd ?? process.cwd(),
@@ -47,7 +47,7 @@ export function runtimeOf(options: RuntimeOptions = {}): Runtime {
     // Taken on first use: a local job or a dry run opens no connection, and the bundled CLI then never loads the
     // SSH transport (scripts/build-cli.ts, LAZY_MODULES).
     get connections() {
-      return (connections ??= defaultConnections());
+      return (connections ??= options.connections ?? defaultConnections());
     },
   };
 }
